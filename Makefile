@@ -1,0 +1,78 @@
+# The Deep Learning Problem-Set Workbook: `make help` lists the targets.
+# Every target creates the virtual environment .venv on first use.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+MATHJAX_VERSION := 3.2.2
+MATHJAX := _vendor/mathjax/tex-chtml-full.js
+NB ?= book
+JB_FLAGS := --builder html --all -W -n --keep-going
+NBVAL := $(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env \
+         --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=1800
+
+.PHONY: help book test unit twins nbval execute sync lint lab clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@echo "== creating $(VENV) (torch, hwlib and the book's tools; a few minutes on first use)"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[book]"
+	@# warm matplotlib's font cache: its first-run message goes to stderr, which nbval compares
+	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot as plt; plt.figure()"
+	touch $@
+
+$(MATHJAX):
+	@# MathJax from the npm registry, so the book's math renders offline too; without
+	@# npm the book falls back to MathJax's CDN (see _ext/local_mathjax.py).
+	@if command -v npm >/dev/null; then \
+	  rm -rf _vendor/mathjax _vendor/.mathjax-tmp && mkdir -p _vendor/.mathjax-tmp && \
+	  (cd _vendor/.mathjax-tmp && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && \
+	   tar xzf mathjax-$(MATHJAX_VERSION).tgz package/es5) && \
+	  mv _vendor/.mathjax-tmp/package/es5 _vendor/mathjax && rm -rf _vendor/.mathjax-tmp; \
+	else echo "npm not found: the book will load MathJax from its CDN"; fi
+
+book: $(STAMP) $(MATHJAX) ## render the book into _build/html from the committed outputs
+	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
+	@echo "open _build/html/index.html"
+
+unit: $(STAMP) ## hwlib's unit tests and the tooling tests
+	$(PY) -m pytest -p no:cacheprovider -q tests
+
+twins: $(STAMP) ## fail if a .myst.md twin has drifted from its .ipynb
+	$(PY) tools/nbtools.py check
+
+nbval: $(STAMP) ## re-execute every notebook (NB=path for some) and compare with the committed outputs
+	$(NBVAL) $(NB)
+
+test: $(STAMP) ## unit tests, twin check, warning-free book build, nbval on every notebook
+	$(MAKE) unit
+	$(MAKE) twins
+	$(MAKE) book
+	$(MAKE) nbval
+
+execute: $(STAMP) ## re-execute every notebook in place (NB=path for some) and re-pair the twins
+	$(PY) tools/nbtools.py execute $(NB)
+
+sync: $(STAMP) ## carry edits of the .myst.md twins into the .ipynb files (outputs kept)
+	$(PY) tools/nbtools.py sync $(NB)
+
+lint: $(STAMP) ## ruff on hwlib, tests, tools and the notebooks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check src tests tools
+
+lab: $(STAMP) ## open the book in JupyterLab (installs JupyterLab on first use)
+	$(PY) -m pip install --quiet "jupyterlab>=4" "jupytext==1.19.6"
+	$(VENV)/bin/jupyter lab book
+
+clean: ## remove the built book and caches (keeps .venv)
+	rm -rf _build .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
