@@ -19,7 +19,7 @@ NBVAL := $(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env \
 .PHONY: help book test unit twins nbval execute sync lint lab clean
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@echo "== creating $(VENV) (torch, hwlib and the book's tools; a few minutes on first use)"
@@ -76,3 +76,30 @@ lab: $(STAMP) ## open the book in JupyterLab (installs JupyterLab on first use)
 clean: ## remove the built book and caches (keeps .venv)
 	rm -rf _build .pytest_cache .ruff_cache
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
+
+# ---- GPU runner (see README, "Running the GPU job") ----------------------------------
+# The GPU machine's own python3 holds PyTorch and Triton; the book's tools come from
+# wheels (make gpu-wheels on a machine with PyPI, make gpu-env on the GPU machine).
+GPU_PY := .venv-gpu/bin/python
+GPU_CHECK := import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)
+GPU_NOENV := echo "no $(GPU_PY): run make gpu-env first (README, Running the GPU job)"
+GPU_FAIL := echo "no CUDA device: torch.cuda.is_available() is False on this machine; run this target on a GPU machine (README, Running the GPU job)"
+
+.PHONY: gpu-wheels gpu-env test-gpu execute-gpu
+
+gpu-wheels: $(STAMP) ## download the book's tools as wheels for a GPU machine without PyPI (into wheelhouse/)
+	$(PY) tools/gpu_env.py wheels
+
+gpu-env: ## on the GPU machine: .venv-gpu over its own torch/triton, tools from wheelhouse/
+	python3 tools/gpu_env.py install
+
+test-gpu: ## nbval on every notebook with HWLIB_PROFILE=full on a CUDA GPU, one notebook at a time
+	@test -x $(GPU_PY) || { $(GPU_NOENV); exit 1; }
+	@$(GPU_PY) -c "$(GPU_CHECK)" 2>/dev/null || { $(GPU_FAIL); exit 1; }
+	HWLIB_PROFILE=full PYTHONPATH=$(CURDIR)/src $(GPU_PY) -m pytest -p no:cacheprovider --nbval \
+	  --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=1800 $(NB)
+
+execute-gpu: ## on the GPU machine: refresh the committed outputs with the full profile
+	@test -x $(GPU_PY) || { $(GPU_NOENV); exit 1; }
+	@$(GPU_PY) -c "$(GPU_CHECK)" 2>/dev/null || { $(GPU_FAIL); exit 1; }
+	HWLIB_PROFILE=full PYTHONPATH=$(CURDIR)/src $(GPU_PY) tools/nbtools.py execute $(NB)
