@@ -16,7 +16,7 @@ JB_FLAGS := --builder html --all -W -n --keep-going
 NBVAL := $(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env \
          --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=1800
 
-.PHONY: help book test unit twins nbval execute sync lint lab clean
+.PHONY: help book test unit twins nbval execute sync lint lab clean data bench
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -44,13 +44,28 @@ book: $(STAMP) $(MATHJAX) ## render the book into _build/html from the committed
 	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
 	@echo "open _build/html/index.html"
 
-unit: $(STAMP) ## hwlib's unit tests and the tooling tests
+# Fashion-MNIST, which the chapters train on: hwlib finds it in HWLIB_DATA, the Debian package
+# dataset-fashion-mnist, its cache, or downloads it. Offline, install the Debian package when we can.
+FMNIST_CHECK := from hwlib.data import locate_fashion_mnist as f; f(download=False)
+FMNIST_HOWTO := echo "Fashion-MNIST is missing: run 'sudo apt-get install dataset-fashion-mnist', set HWLIB_DATA to a folder holding its four .gz files, or let hwlib download it (network)"
+
+data: $(STAMP) ## install Fashion-MNIST (Debian package dataset-fashion-mnist) if it is missing and we can
+	@if $(PY) -c "$(FMNIST_CHECK)" 2>/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "== installing the Debian package dataset-fashion-mnist (Fashion-MNIST)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q dataset-fashion-mnist >/dev/null; } || \
+	    $(FMNIST_HOWTO); \
+	else $(FMNIST_HOWTO); fi
+
+unit: $(STAMP) data ## hwlib's unit tests and the tooling tests
 	$(PY) -m pytest -p no:cacheprovider -q tests
 
 twins: $(STAMP) ## fail if a .myst.md twin has drifted from its .ipynb
 	$(PY) tools/nbtools.py check
 
-nbval: $(STAMP) ## re-execute every notebook (NB=path for some) and compare with the committed outputs
+nbval: $(STAMP) data ## re-execute every notebook (NB=path for some) and compare with the committed outputs
 	$(NBVAL) $(NB)
 
 test: $(STAMP) ## unit tests, twin check, warning-free book build, nbval on every notebook
@@ -59,11 +74,15 @@ test: $(STAMP) ## unit tests, twin check, warning-free book build, nbval on ever
 	$(MAKE) book
 	$(MAKE) nbval
 
-execute: $(STAMP) ## re-execute every notebook in place (NB=path for some) and re-pair the twins
+execute: $(STAMP) data ## re-execute every notebook in place (NB=path for some) and re-pair the twins
 	$(PY) tools/nbtools.py execute $(NB)
 
 sync: $(STAMP) ## carry edits of the .myst.md twins into the .ipynb files (outputs kept)
 	$(PY) tools/nbtools.py sync $(NB)
+
+bench: $(STAMP) data ## CPU benchmarks: tensor-resident loader vs DataLoader, the 10-epoch Fashion-MNIST MLP
+	$(PY) benchmarks/bench_loader.py
+	$(PY) benchmarks/bench_mlp.py
 
 lint: $(STAMP) ## ruff on hwlib, tests, tools and the notebooks
 	$(VENV)/bin/ruff check .
@@ -85,7 +104,7 @@ GPU_CHECK := import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)
 GPU_NOENV := echo "no $(GPU_PY): run make gpu-env first (README, Running the GPU job)"
 GPU_FAIL := echo "no CUDA device: torch.cuda.is_available() is False on this machine; run this target on a GPU machine (README, Running the GPU job)"
 
-.PHONY: gpu-wheels gpu-env test-gpu execute-gpu
+.PHONY: gpu-wheels gpu-env test-gpu execute-gpu bench-gpu
 
 gpu-wheels: $(STAMP) ## download the book's tools as wheels for a GPU machine without PyPI (into wheelhouse/)
 	$(PY) tools/gpu_env.py wheels
@@ -103,3 +122,7 @@ execute-gpu: ## on the GPU machine: refresh the committed outputs with the full 
 	@test -x $(GPU_PY) || { $(GPU_NOENV); exit 1; }
 	@$(GPU_PY) -c "$(GPU_CHECK)" 2>/dev/null || { $(GPU_FAIL); exit 1; }
 	HWLIB_PROFILE=full PYTHONPATH=$(CURDIR)/src $(GPU_PY) tools/nbtools.py execute $(NB)
+
+bench-gpu: ## on the GPU machine: Triton kernel benchmark (bandwidth, TFLOP/s, timer agreement)
+	@test -x $(GPU_PY) || { $(GPU_NOENV); exit 1; }
+	PYTHONPATH=$(CURDIR)/src $(GPU_PY) benchmarks/bench_kernels.py --json _build/bench_kernels.json

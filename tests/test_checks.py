@@ -77,3 +77,14 @@ def test_check_jacobian_shape_message_names_both_shapes():
 def test_check_gradient_needs_scalar():
     with pytest.raises(ValueError, match="check_jacobian"):
         check_gradient(torch.sin, torch.ones(2, dtype=torch.float64), torch.ones(2), "vector f")
+
+
+def test_assert_rejected(capsys):
+    from hwlib import assert_rejected
+
+    assert_rejected(lambda: assert_close(1.0, 2.0, "wrong", quiet=True), "1 is not 2")
+    assert capsys.readouterr().out == "ok  rejected, as it must be: 1 is not 2\n"
+    with pytest.raises(AssertionError, match="wrong value passed"):
+        assert_rejected(lambda: assert_close(1.0, 1.0, "right", quiet=True), "1 is 1")
+    with pytest.raises(TypeError, match="callable"):
+        assert_rejected(assert_close(1.0, 1.0, "eager call", quiet=True), "not callable")

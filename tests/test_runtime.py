@@ -93,3 +93,23 @@ def test_report_prints_and_asserts(capsys):
     ctx.profile = "medium"
     with pytest.raises(AssertionError):
         ctx.report()
+
+
+def test_cpu_threads_default_and_override(monkeypatch):
+    monkeypatch.setenv("HWLIB_DEVICE", "cpu")
+    monkeypatch.delenv("HWLIB_THREADS", raising=False)
+    before = torch.get_num_threads()
+    try:
+        assert hwlib.setup(seed=0).threads == 1 and torch.get_num_threads() == 1
+        monkeypatch.setenv("HWLIB_THREADS", "2")
+        assert hwlib.setup(seed=0).threads == 2 and torch.get_num_threads() == 2
+        monkeypatch.setenv("HWLIB_THREADS", "many")
+        with pytest.raises(ValueError, match="HWLIB_THREADS='many' must be a positive integer"):
+            hwlib.setup(seed=0)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_wall_time_counts_from_process_start():
+    ctx = hwlib.setup(seed=0)
+    assert ctx.wall_time() > 0  # the test process started before this call

@@ -12,7 +12,14 @@ One module per concern (see the appendix "hwlib reference"):
   loads Triton and, without CUDA, sets ``TRITON_INTERPRET=1``.
 """
 
-from hwlib.checks import assert_close, assert_true, check_gradient, check_jacobian, numerical_jacobian
+from hwlib.checks import (
+    assert_close,
+    assert_rejected,
+    assert_true,
+    check_gradient,
+    check_jacobian,
+    numerical_jacobian,
+)
 from hwlib.plotting import (
     Table,
     draw_network,
@@ -49,6 +56,7 @@ __all__ = [
     "time_cuda",
     "time_fn",
     "assert_close",
+    "assert_rejected",
     "assert_true",
     "check_gradient",
     "check_jacobian",

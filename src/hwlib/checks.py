@@ -95,6 +95,24 @@ def assert_true(condition: bool, what: str, detail: str = "", *, quiet: bool = F
         print(f"ok  {what}")
 
 
+def assert_rejected(check: Callable[[], object], what: str, *, quiet: bool = False) -> None:
+    """Assert that ``check`` fails: a deliberately wrong formula must not pass.
+
+    ``check`` is a no-argument callable running one of the checks above on the wrong
+    value; it must raise ``AssertionError``. This shows that a check can fail, and it
+    turns a "common mistake" into an executed counterexample.
+    """
+    if not callable(check):
+        raise TypeError(f"{what}: assert_rejected needs a callable, e.g. lambda: assert_close(...)")
+    try:
+        check()
+    except AssertionError:
+        if not quiet:
+            print(f"ok  rejected, as it must be: {what}")
+        return
+    raise AssertionError(f"{what}: the wrong value passed the check")
+
+
 def numerical_jacobian(
     f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, eps: float = 1e-6
 ) -> torch.Tensor:

@@ -25,6 +25,7 @@ qualitative answer and fits a 2-core CPU; ``full`` is the handout's own protocol
 
 PROFILE_ENV = "HWLIB_PROFILE"
 DEVICE_ENV = "HWLIB_DEVICE"
+THREADS_ENV = "HWLIB_THREADS"
 _PROFILE_CHOICES = ("auto", *PROFILES)
 _DEVICE_CHOICES = ("auto", "cuda", "mps", "cpu")
 
@@ -107,6 +108,38 @@ def set_deterministic() -> None:
     torch.backends.cudnn.deterministic = True
 
 
+def set_cpu_threads(device: torch.device) -> int:
+    """Fix PyTorch's CPU thread count (``HWLIB_THREADS``, default 1) and return it.
+
+    One thread by default, for two reasons: float sums are then added in the same order
+    on every machine whatever its core count, so committed outputs reproduce; and the
+    book's small tensors gain nothing from threads, which on a busy shared CPU (a CI
+    runner) cost far more than they save. On a GPU the setting does not matter and is
+    left alone.
+    """
+    if device.type != "cpu":
+        return torch.get_num_threads()
+    raw = os.environ.get(THREADS_ENV, "1").strip()
+    try:
+        threads = int(raw)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise ValueError(f"{THREADS_ENV}={raw!r} must be a positive integer (the number of CPU threads)")
+    torch.set_num_threads(threads)
+    return threads
+
+
+def _process_start() -> float:
+    """Wall-clock time at which this process (the notebook's kernel) started."""
+    try:
+        import psutil
+
+        return psutil.Process(os.getpid()).create_time()
+    except Exception:  # pragma: no cover - psutil is always there with ipykernel
+        return time.time()
+
+
 def set_plot_style() -> None:
     """One consistent matplotlib style for the whole book; figures are PNG."""
     import matplotlib as mpl
@@ -147,9 +180,10 @@ class Provenance:
     profile: str
     device: torch.device
     device_name: str
+    threads: int = 1
     torch_version: str = field(default_factory=lambda: torch.__version__)
     python_version: str = field(default_factory=platform.python_version)
-    started: float = field(default_factory=time.perf_counter)
+    started: float = field(default_factory=_process_start)
 
     @property
     def quick(self) -> bool:
@@ -161,13 +195,14 @@ class Provenance:
         return quick if self.quick else full
 
     def wall_time(self) -> float:
-        """Seconds since :func:`setup` was called."""
-        return time.perf_counter() - self.started
+        """Seconds since the process started: for a notebook, its whole run, imports included."""
+        return max(0.0, time.time() - self.started)
 
     def as_dict(self) -> dict:
         """The record as plain values (wall time measured now)."""
         return {
             "device": self.device_name,
+            "threads": self.threads,
             "torch": self.torch_version,
             "python": self.python_version,
             "profile": self.profile,
@@ -179,7 +214,7 @@ class Provenance:
         """The record in one line."""
         d = self.as_dict()
         return (
-            f"device {d['device']} · torch {d['torch']} · python {d['python']} · "
+            f"device {d['device']} · threads {d['threads']} · torch {d['torch']} · python {d['python']} · "
             f"profile {d['profile']} · seed {d['seed']} · wall time {d['wall_time_s']:.1f} s"
         )
 
@@ -199,7 +234,13 @@ class Provenance:
             display(
                 Markdown(
                     ":::{admonition} Provenance of this page\n:class: note\n"
-                    f"Outputs computed on **{d['device']}** with torch {d['torch']} "
+                    f"Outputs computed on **{d['device']}**"
+                    + (
+                        f" ({d['threads']} thread{'s' * (d['threads'] > 1)})"
+                        if self.device.type == "cpu"
+                        else ""
+                    )
+                    + f" with torch {d['torch']} "
                     f"(Python {d['python']}), profile `{d['profile']}`, seed {d['seed']}; "
                     f"the notebook ran for {d['wall_time_s']:.1f} s.\n:::"
                 )
@@ -210,7 +251,7 @@ class Provenance:
 
 
 def setup(seed: int = 0, profile: str = "auto") -> Provenance:
-    """Prepare a notebook: seeds, deterministic kernels, device, profile, plot style.
+    """Prepare a notebook: seeds, deterministic kernels, device, CPU threads, profile, plot style.
 
     Parameters
     ----------
@@ -229,5 +270,8 @@ def setup(seed: int = 0, profile: str = "auto") -> Provenance:
     resolved = resolve_profile(profile, device)
     seed_everything(seed)
     set_deterministic()
+    threads = set_cpu_threads(device)
     set_plot_style()
-    return Provenance(seed=seed, profile=resolved, device=device, device_name=device_name(device))
+    return Provenance(
+        seed=seed, profile=resolved, device=device, device_name=device_name(device), threads=threads
+    )
