@@ -46,7 +46,7 @@ book: $(STAMP) $(MATHJAX) ## render the book into _build/html from the committed
 
 # Fashion-MNIST, which the chapters train on: hwlib finds it in HWLIB_DATA, the Debian package
 # dataset-fashion-mnist, its cache, or downloads it. Offline, install the Debian package when we can.
-FMNIST_CHECK := from hwlib.data import locate_fashion_mnist as f; f(download=False)
+FMNIST_CHECK := import sys; from hwlib.data import fashion_mnist_available as f; sys.exit(0 if f() else 1)
 FMNIST_HOWTO := echo "Fashion-MNIST is missing: run 'sudo apt-get install dataset-fashion-mnist', set HWLIB_DATA to a folder holding its four .gz files, or let hwlib download it (network)"
 
 data: $(STAMP) ## install Fashion-MNIST (Debian package dataset-fashion-mnist) if it is missing and we can

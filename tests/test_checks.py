@@ -88,3 +88,9 @@ def test_assert_rejected(capsys):
         assert_rejected(lambda: assert_close(1.0, 1.0, "right", quiet=True), "1 is 1")
     with pytest.raises(TypeError, match="callable"):
         assert_rejected(assert_close(1.0, 1.0, "eager call", quiet=True), "not callable")
+
+
+def test_numerical_jacobian_of_a_scalar_function_of_a_scalar():
+    x = torch.tensor(0.7, dtype=torch.float64)
+    d = numerical_jacobian(torch.sin, x)
+    assert d.shape == () and abs(d.item() - np.cos(0.7)) < 1e-9

@@ -24,9 +24,10 @@ import argparse
 import re
 import subprocess
 import sys
-import tomllib
 import venv
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEELHOUSE = ROOT / "wheelhouse"
@@ -34,12 +35,26 @@ GPU_VENV = ROOT / ".venv-gpu"
 # Provided by the GPU image (its own builds, matched to its CUDA driver), or not needed to
 # re-execute notebooks: never downloaded or installed by this script.
 PROVIDED = {
-    "torch", "torchvision", "triton", "numpy", "scipy", "matplotlib", "sympy", "tqdm",
-    "scikit-image", "scikit-learn", "pytest", "pyyaml", "ruff",
+    "torch",
+    "torchvision",
+    "triton",
+    "numpy",
+    "scipy",
+    "matplotlib",
+    "sympy",
+    "tqdm",
+    "scikit-image",
+    "scikit-learn",
+    "pytest",
+    "pyyaml",
+    "ruff",
 }
 PLATFORMS = [
-    "manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64",
-    "manylinux2014_x86_64", "manylinux1_x86_64",
+    "manylinux_2_28_x86_64",
+    "manylinux_2_27_x86_64",
+    "manylinux_2_17_x86_64",
+    "manylinux2014_x86_64",
+    "manylinux1_x86_64",
 ]
 
 
@@ -57,8 +72,17 @@ def requirements() -> list[str]:
 def download(python_version: str) -> int:
     WHEELHOUSE.mkdir(exist_ok=True)
     cmd = [
-        sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--dest", str(WHEELHOUSE),
-        "--python-version", python_version, "--implementation", "cp",
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--only-binary=:all:",
+        "--dest",
+        str(WHEELHOUSE),
+        "--python-version",
+        python_version,
+        "--implementation",
+        "cp",
     ]
     for plat in PLATFORMS:
         cmd += ["--platform", plat]
@@ -84,7 +108,9 @@ def install() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["wheels", "install", "requirements"])
     parser.add_argument("--python-version", default="3.12", help="the GPU machine's Python (wheels only)")
     args = parser.parse_args(argv)

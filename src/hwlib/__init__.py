@@ -6,12 +6,17 @@ One module per concern (see the appendix "hwlib reference"):
 - :mod:`hwlib.checks`: ``assert_close``, ``assert_true`` and three-way gradient checks;
 - :mod:`hwlib.plotting`: function-and-derivative plots, tables, small grids;
 - :mod:`hwlib.models`: networks the chapters build;
+- :mod:`hwlib.data`: datasets as tensors (Fashion-MNIST, CIFAR-10, digits, the camera picture),
+  ``TensorLoader``, augmentation;
+- :mod:`hwlib.metrics`: PSNR and MSE;
+- :mod:`hwlib.train`: ``fit``/``evaluate`` with a per-epoch ``History``;
 - :mod:`hwlib.timing`: GPU/CPU timers, size sweeps, GB/s and TFLOP/s;
 - :mod:`hwlib.kernels`: Triton kernels (doublify, naive and tiled matmul), run on the CPU under
   the Triton interpreter. Import it explicitly (``from hwlib import kernels``): importing it
   loads Triton and, without CUDA, sets ``TRITON_INTERPRET=1``.
 """
 
+from hwlib import data, train  # noqa: F401  (modules, as hwlib.data and hwlib.train)
 from hwlib.checks import (
     assert_close,
     assert_rejected,
@@ -20,6 +25,20 @@ from hwlib.checks import (
     check_jacobian,
     numerical_jacobian,
 )
+from hwlib.data import (
+    Augment,
+    Dataset,
+    Split,
+    TensorLoader,
+    cifar10_available,
+    fashion_mnist_available,
+    load_camera,
+    random_crop,
+    random_flip,
+)
+from hwlib.data import load as load_dataset
+from hwlib.metrics import mse, psnr
+from hwlib.models import SineLayer, coordinate_grid, coordinate_mlp, mlp, siren
 from hwlib.plotting import (
     Table,
     draw_network,
@@ -39,8 +58,29 @@ from hwlib.timing import (
     time_cuda,
     time_fn,
 )
+from hwlib.train import History, evaluate, fit
 
 __all__ = [
+    "SineLayer",
+    "coordinate_grid",
+    "coordinate_mlp",
+    "mse",
+    "psnr",
+    "siren",
+    "Augment",
+    "Dataset",
+    "History",
+    "Split",
+    "TensorLoader",
+    "cifar10_available",
+    "evaluate",
+    "fashion_mnist_available",
+    "fit",
+    "load_camera",
+    "load_dataset",
+    "mlp",
+    "random_crop",
+    "random_flip",
     "PROFILES",
     "Provenance",
     "Table",

@@ -134,7 +134,7 @@ def numerical_jacobian(
             up = torch.as_tensor(f((flat + step).reshape(x.shape))).to(torch.float64)
             down = torch.as_tensor(f((flat - step).reshape(x.shape))).to(torch.float64)
             jac[..., i] = (up - down) / (2 * eps)
-    return jac.reshape(*y0.shape, *x.shape)
+    return jac.reshape(tuple(y0.shape) + tuple(x.shape))
 
 
 def autograd_jacobian(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:

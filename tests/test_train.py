@@ -1,0 +1,211 @@
+"""Tests of hwlib.train (fit, evaluate, History, progress) and of the MLP builder in hwlib.models."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import hwlib.train as train
+from hwlib.data import Split, TensorLoader, load
+from hwlib.models import MLP_ACTIVATIONS, mlp
+from hwlib.train import EpochRecord, History, evaluate, fit, progress_enabled
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load("digits", val=0.2, seed=0)
+
+
+def blobs(n: int = 300, seed: int = 0) -> Split:
+    """Three well-separated Gaussian blobs in 2-D: a task any small MLP learns."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 3, (n,), generator=g)
+    centres = torch.tensor([[3.0, 0.0], [-3.0, 0.0], [0.0, 3.0]])
+    return Split(centres[y] + 0.5 * torch.randn(n, 2, generator=g), y)
+
+
+# --------------------------------------------------------------------------- mlp
+
+
+def test_mlp_layers_and_shapes():
+    net = mlp([784, 256, 128, 10])
+    kinds = [type(m).__name__ for m in net]
+    assert kinds == ["Flatten", "Linear", "ReLU", "Linear", "ReLU", "Linear"]
+    assert [m.out_features for m in net if isinstance(m, nn.Linear)] == [256, 128, 10]
+    assert net(torch.zeros(5, 1, 28, 28)).shape == (5, 10) and net(torch.zeros(5, 784)).shape == (5, 10)
+    n_params = sum(p.numel() for p in net.parameters())
+    assert n_params == 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
+    plain = mlp([2, 3], flatten=False, bias=False)
+    assert len(plain) == 1 and plain[0].bias is None
+    assert type(mlp([4, 8, 2], "tanh", dropout=0.5)[3]).__name__ == "Dropout"
+    assert isinstance(mlp([4, 8, 2], nn.Softplus)[2], nn.Softplus)
+    for name, cls in MLP_ACTIVATIONS.items():
+        assert isinstance(mlp([3, 3, 3], name)[2], cls)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"sizes": [10]}, "at least two"),
+        ({"sizes": [10, 0]}, "positive ints"),
+        ({"sizes": [10, 2.5]}, "positive ints"),
+        ({"sizes": [10, 2], "activation": "swishy"}, "not one of"),
+        ({"sizes": [10, 2], "dropout": 1.0}, "dropout"),
+    ],
+)
+def test_mlp_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        mlp(**kwargs)
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def test_evaluate_matches_a_whole_split_computation(digits):
+    torch.manual_seed(0)
+    net = mlp([64, 32, 10])
+    net.train()
+    loss, acc = evaluate(net, digits.test, batch_size=100)  # 359 examples: batches do not divide it
+    assert net.training  # the mode is restored
+    with torch.no_grad():
+        logits = net.eval()(digits.test.x)  # the whole split in one batch
+        net.train()
+        expected_loss = F.cross_entropy(logits, digits.test.y).item()
+        expected_acc = (logits.argmax(1) == digits.test.y).double().mean().item()
+    assert loss == pytest.approx(expected_loss, rel=1e-5) and acc == pytest.approx(expected_acc)
+    assert evaluate(net, (digits.test.x, digits.test.y))[1] == pytest.approx(acc)
+    with pytest.raises(ValueError, match="logits of shape"):
+        evaluate(nn.Identity(), digits.test)
+
+
+# --------------------------------------------------------------------------- fit
+
+
+def test_fit_learns_digits_and_records_history(digits):
+    torch.manual_seed(0)
+    net = mlp([64, 64, 10])
+    history = fit(
+        net, digits.train, torch.optim.AdamW(net.parameters(), lr=1e-2), 8, val=digits.val, batch_size=64
+    )
+    assert len(history) == 8 and [r.epoch for r in history.records] == list(range(1, 9))
+    assert history.last.val_acc > 0.9 and history.last.train_acc > 0.9
+    assert history.column("train_loss")[-1] < history.column("train_loss")[0]
+    assert all(r.seconds > 0 for r in history.records) and history.total_seconds == pytest.approx(
+        sum(history.column("seconds"))
+    )
+    rows = history.rows()
+    assert list(rows[0]) == ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"]
+    # the recorded validation numbers are what evaluate() says about the final model
+    assert (history.last.val_loss, history.last.val_acc) == pytest.approx(evaluate(net, digits.val))
+    with pytest.raises(KeyError, match="val_acc"):
+        history.column("accuracy")
+
+
+def test_fit_is_reproducible_and_accepts_any_batches(digits):
+    def run(data, seed=0, **kw):
+        torch.manual_seed(1)
+        net = mlp([64, 16, 10])
+        return fit(net, data, torch.optim.SGD(net.parameters(), lr=0.1), 2, seed=seed, **kw).column(
+            "train_loss"
+        )
+
+    split = run(digits.train)
+    assert split == run(digits.train)
+    assert split == run((digits.train.x, digits.train.y))
+    assert split == run(TensorLoader(digits.train, 128, seed=0))
+    assert split != run(digits.train, seed=1)
+    dataset = torch.utils.data.TensorDataset(digits.train.x, digits.train.y)
+    loader_losses = run(torch.utils.data.DataLoader(dataset, batch_size=128))
+    assert len(loader_losses) == 2 and all(math.isfinite(v) for v in loader_losses)
+
+
+def test_train_metrics_average_the_batches():
+    data = blobs(250)
+    seen = []
+
+    def loss_fn(logits, y):
+        loss = F.cross_entropy(logits, y)
+        seen.append((loss.item(), len(y)))
+        return loss
+
+    net = mlp([2, 8, 3])
+    history = fit(net, data, torch.optim.SGD(net.parameters(), lr=0.0), 1, loss_fn=loss_fn, batch_size=64)
+    weighted = sum(v * n for v, n in seen) / sum(n for _, n in seen)
+    assert history.last.train_loss == pytest.approx(weighted) and math.isnan(history.last.val_acc)
+    assert [n for _, n in seen] == [64, 64, 64, 58]
+
+
+def test_fit_transform_scheduler_and_bad_input():
+    data = blobs()
+    net = mlp([2, 8, 3])
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    calls = []
+    fit(net, data, opt, 3, scheduler=sched, transform=lambda x: calls.append(1) or x, batch_size=100)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1 / 8) and len(calls) == 9
+    with pytest.raises(ValueError, match="epochs"):
+        fit(net, data, opt, -1)
+    with pytest.raises(ValueError, match="own transform"):
+        fit(net, TensorLoader(data), opt, 1, transform=lambda x: x)
+    with pytest.raises(TypeError, match="Split"):
+        fit(net, 3, opt, 1)
+    with pytest.raises(ValueError, match="logits of shape"):
+        fit(nn.Linear(2, 3), Split(torch.zeros(4, 2, 2), torch.zeros(4, dtype=torch.long)), opt, 1)
+
+
+def test_history_basics():
+    h = History([EpochRecord(1, 1.0, 0.5, 0.9, 0.6, 2.0), EpochRecord(2, 0.5, 0.7, 0.8, 0.65, 3.0)])
+    assert len(h) == 2 and h[0].epoch == 1 and h.last.val_acc == 0.65 and h.total_seconds == 5.0
+    with pytest.raises(IndexError, match="empty"):
+        _ = History().last
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class FakeKernel:
+    def __init__(self, allow_stdin: bool):
+        self._allow_stdin = allow_stdin
+
+
+class FakeShell:
+    def __init__(self, allow_stdin: bool):
+        self.kernel = FakeKernel(allow_stdin)
+
+
+def test_progress_rule(monkeypatch):
+    import IPython
+
+    monkeypatch.delenv("HWLIB_PROGRESS", raising=False)
+    assert progress_enabled(True) and not progress_enabled(False)
+    assert not progress_enabled()  # under pytest stderr is captured, not a terminal
+    monkeypatch.setenv("HWLIB_PROGRESS", "1")
+    assert progress_enabled() and not progress_enabled(False)
+    monkeypatch.setenv("HWLIB_PROGRESS", "0")
+    assert not progress_enabled()
+    monkeypatch.delenv("HWLIB_PROGRESS")
+    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeShell(allow_stdin=False))  # nbclient, nbval
+    assert not progress_enabled()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeShell(allow_stdin=True))  # a person in Jupyter
+    assert progress_enabled()
+
+
+def test_progress_bar_only_when_asked(capsys):
+    net = mlp([2, 4, 3])
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    fit(net, blobs(), opt, 2, progress=True, batch_size=100)
+    assert "fit" in capsys.readouterr().err
+    fit(net, blobs(), opt, 2, batch_size=100)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_fit_moves_the_model_to_the_device(digits):
+    net = mlp([64, 8, 10])
+    fit(net, digits.train.take(64), torch.optim.SGD(net.parameters(), lr=0.1), 1, device="cpu")
+    assert next(net.parameters()).device.type == "cpu"
+    assert train._model_device(nn.Flatten()).type == "cpu"
