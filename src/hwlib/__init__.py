@@ -9,6 +9,8 @@ One module per concern (see the appendix "hwlib reference"):
 - :mod:`hwlib.data`: datasets as tensors (Fashion-MNIST, CIFAR-10, digits, the camera picture),
   ``TensorLoader``, augmentation;
 - :mod:`hwlib.metrics`: PSNR and MSE;
+- :mod:`hwlib.reporting`: ``glue`` (numbers for the prose, rounded to stated significant digits),
+  ``round_sig``, ``fmt_sig``;
 - :mod:`hwlib.train`: ``fit``/``evaluate`` with a per-epoch ``History``;
 - :mod:`hwlib.timing`: GPU/CPU timers, size sweeps, GB/s and TFLOP/s;
 - :mod:`hwlib.kernels`: Triton kernels (doublify, naive and tiled matmul), run on the CPU under
@@ -47,6 +49,7 @@ from hwlib.plotting import (
     plot_timings,
     show_grid,
 )
+from hwlib.reporting import fmt_sig, glue, round_sig
 from hwlib.runtime import PROFILES, Provenance, pick_device, resolve_profile, setup
 from hwlib.timing import (
     Timing,
@@ -65,6 +68,9 @@ __all__ = [
     "coordinate_grid",
     "coordinate_mlp",
     "mse",
+    "fmt_sig",
+    "glue",
+    "round_sig",
     "psnr",
     "siren",
     "Augment",

@@ -94,7 +94,9 @@ class Table:
         if isinstance(value, torch.Tensor) and value.numel() == 1:
             value = value.item()
         if isinstance(value, (float, np.floating)):
-            return format(float(value), self.floatfmt)
+            text = format(float(value), self.floatfmt)
+            # a value that rounds to zero prints without a sign: its sign is the last bits' noise
+            return text[1:] if text.startswith("-") and not any(ch in "123456789" for ch in text) else text
         return str(value)
 
     def _cells(self) -> list[list[str]]:

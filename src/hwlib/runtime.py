@@ -5,7 +5,7 @@ random number generator, asks PyTorch for deterministic kernels, picks the devic
 (CUDA, then Apple's MPS, then the CPU), resolves the *profile* (how much compute a
 notebook may spend) and returns a :class:`Provenance` record. The record's
 :meth:`Provenance.report` prints, at the end of the page, where the outputs came
-from: device, torch version, profile, seed and the notebook's wall time.
+from: device, torch and numpy versions, profile, seed and the notebook's wall time.
 """
 
 from __future__ import annotations
@@ -182,6 +182,7 @@ class Provenance:
     device_name: str
     threads: int = 1
     torch_version: str = field(default_factory=lambda: torch.__version__)
+    numpy_version: str = field(default_factory=lambda: np.__version__)
     python_version: str = field(default_factory=platform.python_version)
     started: float = field(default_factory=_process_start)
 
@@ -204,6 +205,7 @@ class Provenance:
             "device": self.device_name,
             "threads": self.threads,
             "torch": self.torch_version,
+            "numpy": self.numpy_version,
             "python": self.python_version,
             "profile": self.profile,
             "seed": self.seed,
@@ -214,7 +216,8 @@ class Provenance:
         """The record in one line."""
         d = self.as_dict()
         return (
-            f"device {d['device']} · threads {d['threads']} · torch {d['torch']} · python {d['python']} · "
+            f"device {d['device']} · threads {d['threads']} · torch {d['torch']} · numpy {d['numpy']} · "
+            f"python {d['python']} · "
             f"profile {d['profile']} · seed {d['seed']} · wall time {d['wall_time_s']:.1f} s"
         )
 
@@ -240,7 +243,7 @@ class Provenance:
                         if self.device.type == "cpu"
                         else ""
                     )
-                    + f" with torch {d['torch']} "
+                    + f" with torch {d['torch']}, numpy {d['numpy']} "
                     f"(Python {d['python']}), profile `{d['profile']}`, seed {d['seed']}; "
                     f"the notebook ran for {d['wall_time_s']:.1f} s.\n:::"
                 )

@@ -1,0 +1,109 @@
+"""Numbers a page reports, at the precision their claim needs.
+
+A float's last bits differ between CPUs (vector units add in another order, libm
+rounds differently), so a page whose compared output shows a raw ``repr`` such as
+``-2.0000000000000004`` breaks the regression on the next machine. Every number the
+book glues into its prose goes through :func:`glue`, which rounds it to a stated
+number of significant digits first; :func:`round_sig` and :func:`fmt_sig` do the
+same for printed values.
+
+Rounding does not make an ill-conditioned quantity portable: a value that sits on a
+rounding boundary, or that a finite difference computes with half its digits lost,
+still flips. Such a value is computed in a well-conditioned way, or shown in a cell
+tagged ``nbval-ignore-output`` whose assertion states its tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import torch
+
+__all__ = ["fmt_sig", "glue", "round_sig"]
+
+
+def _scalar(value, what: str):
+    """``value`` as a Python ``int``, ``float``, ``bool`` or ``str`` (tensors and numpy scalars unwrapped)."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise ValueError(f"{what}: expected one number, got a tensor of shape {tuple(value.shape)}")
+        value = value.item()
+    elif isinstance(value, np.ndarray):
+        if value.size != 1:
+            raise ValueError(f"{what}: expected one number, got an array of shape {value.shape}")
+        value = value.item()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    return value
+
+
+def _check_sig(sig, what: str) -> int:
+    if not isinstance(sig, int) or isinstance(sig, bool) or not 1 <= sig <= 15:
+        raise ValueError(f"{what}: sig must be an int from 1 to 15 (significant digits), got {sig!r}")
+    return sig
+
+
+def round_sig(value, sig: int) -> float:
+    """``value`` rounded to ``sig`` significant digits, as a float; ``-0.0`` becomes ``0.0``.
+
+    >>> round_sig(-2.0000000000000004, 4)
+    -2.0
+    >>> round_sig(0.000123456, 2)
+    0.00012
+    """
+    _check_sig(sig, "round_sig")
+    value = _scalar(value, "round_sig")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"round_sig needs a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        return value
+    # through the decimal string: the shortest repr of the result is then the rounded digits
+    return float(f"{value:.{sig - 1}e}") + 0.0
+
+
+def fmt_sig(value, sig: int) -> str:
+    """``value`` written with ``sig`` significant digits (``repr`` of :func:`round_sig`), for printing."""
+    return repr(round_sig(value, sig))
+
+
+def glue(name: str, value, sig: int | None = None) -> None:
+    """Glue ``value`` under ``name`` for the page's prose, rounded to ``sig`` significant digits.
+
+    - A float (Python, numpy, or a one-element floating tensor) needs ``sig``: the number of
+      significant digits its claim needs, no more. It is rounded by :func:`round_sig`, so the
+      stored text is the same on every CPU unless the value sits on a rounding boundary.
+    - An integer, a bool or a string is glued as it is (``sig`` must then be omitted).
+
+    Cite it in MyST as ``{glue:text}`name``` or with a format that shows at most ``sig``
+    significant digits, e.g. ``{glue:text}`name:.3f``` for ``sig=4`` and a value in [1, 10);
+    ``tests/test_portability.py`` checks that every citation in the book obeys this.
+
+    Without myst-nb (for example on Colab) nothing is displayed. Returns None, so a cell that
+    ends with a glue shows no ``Out[]`` value (use :func:`round_sig` for the rounded value).
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError("glue needs a non-empty name")
+    what = f"glue({name!r})"
+    value = _scalar(value, what)
+    if isinstance(value, bool) or isinstance(value, (numbers.Integral, str)):
+        if sig is not None:
+            raise ValueError(f"{what}: sig applies to floats only, but the value is {type(value).__name__}")
+        glued = int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    elif isinstance(value, numbers.Real):
+        if sig is None:
+            raise TypeError(
+                f"{what}: a float needs sig=, the number of significant digits its claim needs "
+                "(its last bits differ between CPUs)"
+            )
+        glued = round_sig(value, _check_sig(sig, what))
+    else:
+        raise TypeError(f"{what}: can glue a number or a string, got {type(value).__name__}")
+    try:
+        from myst_nb import glue as _myst_glue
+    except ImportError:  # pragma: no cover - myst-nb is in the book's environment
+        return None
+    _myst_glue(name, glued, display=False)
+    return None
