@@ -167,6 +167,36 @@ INTERPRETED: bool = type(_doublify_kernel).__name__ == "InterpretedFunction"
 """True when the kernels run under Triton's interpreter (on the CPU), False when compiled for CUDA."""
 
 
+def _major_minor(version: str) -> tuple[int, int]:
+    major, minor = (version.split("+")[0].split(".") + ["0"])[:2]
+    return int(major), int("".join(ch for ch in minor if ch.isdigit()) or 0)
+
+
+def interpreter_problem(triton_version: str, numpy_version: str) -> str | None:
+    """Why Triton's interpreter cannot run these kernels with these versions, or None.
+
+    Before Triton 3.7 the interpreter turns a loop bound such as ``K`` (a one-element
+    array) into an int with ``int(array)``, which NumPy 2.4 refuses; compiled kernels
+    on a GPU are not affected. Found by ``make compat`` (Triton 3.6, the GPU image's).
+    """
+    if _major_minor(triton_version) < (3, 7) and _major_minor(numpy_version) >= (2, 4):
+        return (
+            f"Triton {triton_version}'s interpreter cannot run kernels with a loop over a runtime "
+            f"bound under NumPy {numpy_version} (it calls int() on a one-element array): install "
+            "'numpy<2.4' or 'triton>=3.7', or run on a CUDA GPU"
+        )
+    return None
+
+
+def _check_interpreter() -> None:
+    if INTERPRETED:
+        import numpy
+
+        problem = interpreter_problem(triton.__version__, numpy.__version__)
+        if problem:
+            raise RuntimeError(problem)
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -324,6 +354,7 @@ def matmul_naive(
     torch.Tensor
         The ``(M, N)`` product in the inputs' dtype (accumulated in float32).
     """
+    _check_interpreter()
     m, n, k = _check_matmul(a, b)
     _check_power_of_two(block_k, "block_k", 16)
     c = _check_out(out, (m, n), a.dtype, a)
@@ -425,6 +456,7 @@ def matmul_tiled(
     torch.Tensor
         The ``(M, N)`` product in the inputs' dtype (accumulated in float32).
     """
+    _check_interpreter()
     m, n, k = _check_matmul(a, b)
     config = default_tile_config(a.dtype) if config is None else config
     if not isinstance(config, TileConfig):
