@@ -1,0 +1,230 @@
+"""The committed outputs reproduce on any CPU and on the GPU runner, by construction.
+
+- No compared output shows a float's last bits (a raw repr such as ``-2.0000000000000004``).
+- Every number glued into the prose goes through ``hwlib.glue(name, value, sig=N)``, and no
+  citation ``{glue:text}`name:spec``` shows more significant digits than the glue carries.
+- Every cell that reads the profile, the device or the data found is tagged
+  ``nbval-ignore-output`` (``tools/profile_guard.py``), so ``make test-gpu`` stays sound.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import profile_guard  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "book").rglob("*.ipynb"))
+IGNORE = "nbval-ignore-output"
+GLUE_MIME = "application/papermill.record/text/plain"
+# a decimal number (not part of a word or a longer number), with an optional exponent
+NUMBER = re.compile(r"(?<![\w.])-?(\d+\.\d+|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])")
+MAX_DIGITS = 8  # more significant digits than this in a compared output is a raw float repr
+CITATION = re.compile(r"\{glue:text\}`([A-Za-z0-9_]+)(?::([^`]*))?`")
+
+
+def significant_digits(token: str) -> int:
+    mantissa = re.split(r"[eE]", token.lstrip("-"))[0]
+    return len(mantissa.replace(".", "").lstrip("0")) or 1
+
+
+def raw_floats(text: str) -> list[str]:
+    return [m.group(0) for m in NUMBER.finditer(text) if significant_digits(m.group(0)) > MAX_DIGITS]
+
+
+def compared_texts(cell):
+    """The texts nbval compares for a code cell (everything but images), with their kind."""
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            yield "stream", out.text
+        elif out.output_type in ("display_data", "execute_result"):
+            for mime, data in out.get("data", {}).items():
+                if not mime.startswith("image/"):
+                    yield mime, data if isinstance(data, str) else str(data)
+
+
+def test_significant_digits_and_the_raw_float_detector():
+    assert significant_digits("-2.0000000000000004") == 17
+    assert significant_digits("0.000123") == 3 and significant_digits("7.5e-05") == 2
+    assert raw_floats("slope -2.0000000000000004 and 0.30000000000000004") == [
+        "-2.0000000000000004",
+        "0.30000000000000004",
+    ]
+    assert raw_floats("ok  shape (3, 4); 0.8943, 1.23e-05, 549.75581, 3.1415926") == []
+    assert raw_floats("3.14159265") == ["3.14159265"]
+    assert raw_floats("hash 0x1234abcd.5 and v1.2.3 and 12345678901") == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT / "book")))
+def test_no_compared_output_shows_a_floats_last_bits(path):
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
+        if IGNORE in cell.metadata.get("tags", []):
+            continue
+        for mime, text in compared_texts(cell):
+            found += [f"cell {number} ({mime}): {tok}" for tok in raw_floats(text)]
+    assert not found, (
+        "raw float reprs in compared outputs (glue with hwlib.glue(..., sig=N), print with an explicit "
+        "format, or move the cell under nbval-ignore-output with an asserted tolerance):\n" + "\n".join(found)
+    )
+
+
+# ---- glue: one helper, and citations no more precise than the glue -----------------------------
+
+
+def _name_pattern(node: ast.expr) -> str:
+    """A regex for the glue names a name expression can produce."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return re.escape(node.value)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            re.escape(v.value) if isinstance(v, ast.Constant) else "[A-Za-z0-9_]+" for v in node.values
+        )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _name_pattern(node.left) + _name_pattern(node.right)
+    return "[A-Za-z0-9_]*"
+
+
+def glue_calls(nb) -> tuple[list[tuple[str, int | None]], list[str]]:
+    """``(name regex, sig)`` of every ``hwlib.glue`` call, and the calls that bypass it."""
+    calls, bypass = [], []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(profile_guard._python(cell.source))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("myst_nb"):
+                bypass.append(f"from {node.module} import ...")
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if isinstance(f, ast.Attribute) and f.attr == "glue":
+                if not (isinstance(f.value, ast.Name) and f.value.id == "hwlib"):
+                    bypass.append(ast.unparse(node)[:80])
+                    continue
+            elif not (isinstance(f, ast.Name) and f.id == "glue"):
+                continue
+            sig = next((k.value for k in node.keywords if k.arg == "sig"), None)
+            if sig is not None:
+                if not (isinstance(sig, ast.Constant) and isinstance(sig.value, int)):
+                    bypass.append(f"sig must be a literal int: {ast.unparse(node)[:80]}")
+                    continue
+                sig = sig.value
+            calls.append((_name_pattern(node.args[0]), sig))
+    return calls, bypass
+
+
+def stored_glues(nb) -> dict[str, str]:
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name and GLUE_MIME in o.get("data", {}):
+                out[name] = o.data[GLUE_MIME]
+    return out
+
+
+def shown_digits(value: float, spec: str) -> int | None:
+    """Significant digits ``format(value, spec)`` shows, or None when it shows no float digits."""
+    kind = spec[-1] if spec else ""
+    if kind not in "eEfFgG%":
+        return None
+    text = format(value, spec)
+    mantissa = re.split(r"[eE]", text)[0]
+    digits = re.sub(r"[^0-9]", "", mantissa).lstrip("0")
+    if kind in "gG":  # %g drops trailing zeros it would otherwise show
+        return max(len(digits), 1)
+    return max(len(digits), 1)
+
+
+def test_shown_digits():
+    assert shown_digits(0.13763, ".5f") == 5
+    assert shown_digits(18.16, ".2f") == 4
+    assert shown_digits(7.5e-05, ".1e") == 2
+    assert shown_digits(0.0115, ".2f") == 1
+    assert shown_digits(3, "d") is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT / "book")))
+def test_every_glue_goes_through_hwlib_and_citations_respect_its_precision(path):
+    nb = nbformat.read(path, as_version=4)
+    calls, bypass = glue_calls(nb)
+    assert not bypass, f"glue without hwlib.glue(name, value, sig=N): {bypass}"
+    stored = stored_glues(nb)
+    problems = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for name, spec in CITATION.findall(cell.source):
+            sigs = [sig for pattern, sig in calls if re.fullmatch(pattern, name)]
+            if not sigs:
+                problems.append(f"{name}: cited but glued by no hwlib.glue call on this page")
+                continue
+            if name not in stored:
+                problems.append(f"{name}: cited but absent from the committed outputs (run make execute)")
+                continue
+            try:
+                value = ast.literal_eval(stored[name])
+            except (ValueError, SyntaxError):
+                continue  # a string such as "not measured: needs a CUDA GPU"
+            if not isinstance(value, float) or not spec:
+                continue
+            shown = shown_digits(value, spec)
+            sig = min(s for s in sigs if s is not None) if any(s is not None for s in sigs) else None
+            if shown is not None and (sig is None or shown > sig):
+                problems.append(
+                    f"{name}: cited as :{spec} ({shown} significant digits) but glued with sig={sig}"
+                )
+    assert not problems, "\n".join(problems)
+
+
+# ---- the GPU runner's guard -----------------------------------------------------------------------
+
+
+def _notebook(tmp_path, cells):
+    nb = nbformat.v4.new_notebook()
+    for source, tags, has_output in cells:
+        cell = nbformat.v4.new_code_cell(source)
+        if tags:
+            cell.metadata["tags"] = tags
+        if has_output:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="ok\n")]
+        nb.cells.append(cell)
+    path = tmp_path / "page.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_the_guard_sees_direct_and_indirect_reads(tmp_path):
+    path = _notebook(
+        tmp_path,
+        [
+            ("import torch\nctx = hwlib.setup()\nEPOCHS = ctx.pick(2, 30)\nN = 5", None, False),
+            ("print(EPOCHS)", None, True),  # indirect: flagged
+            ("print(N)", None, True),  # clean
+            ("print(ctx.quick)", [IGNORE], True),  # tagged: fine
+            ("def train():\n    return EPOCHS\n", None, False),
+            ("print(train())", None, True),  # through a function: flagged
+            ("DATA = 'cifar' if cifar10_available() else 'fmnist'\nprint(DATA)", None, True),
+            ("EPOCHS = 3\nprint(EPOCHS)", None, True),  # re-assigned from a constant: clean
+            ("xs = []\nfor e in range(N):\n    xs.append(ctx.device)\nprint(len(xs))", None, True),
+            ("if torch.cuda.is_available():\n    k = 1\nelse:\n    k = 2", None, False),
+            ("print(k)", None, True),  # control dependence: flagged
+            ("print(torch.ones(2))", None, True),  # torch itself never becomes tainted
+        ],
+    )
+    flagged = [number for number, _, _ in profile_guard.unguarded_cells(path)]
+    assert flagged == [2, 6, 7, 9, 11]
+
+
+def test_no_page_reads_the_profile_or_device_in_a_compared_cell():
+    assert profile_guard.main([str(ROOT / "book")]) == 0
