@@ -9,23 +9,36 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements.lock
 MATHJAX_VERSION := 3.2.2
 MATHJAX := _vendor/mathjax/tex-chtml-full.js
 NB ?= book
 JB_FLAGS := --builder html --all -W -n --keep-going
+# nbval: strict comparison, one sanitizer, whole notebooks spread over JOBS workers
+# (pytest-xdist; JOBS=1 runs them one after another in this process).
+JOBS ?= auto
 NBVAL := $(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env \
-         --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=1800
+         --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=1800 \
+         --nbval-kernel-startup-timeout=300 $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
+# The CPUs `make portability` emulates, one leg each: PyTorch's kernels (ATen), its BLAS (MKL)
+# and NumPy's (OpenBLAS) told to use an older instruction set than this machine has.
+# LEGS=haswell (say) runs one leg; the CI workflow runs each leg on each chapter.
+PORTABILITY_LEGS := simd-less haswell sandybridge
+LEG_simd-less := ATEN_CPU_CAPABILITY=default
+LEG_haswell := ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 OPENBLAS_CORETYPE=Haswell
+LEG_sandybridge := ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 OPENBLAS_CORETYPE=Sandybridge
+LEGS ?= $(PORTABILITY_LEGS)
 
-.PHONY: help book test unit twins nbval execute sync lint lab clean data bench
+.PHONY: help book test unit twins nbval portability execute sync lint lab clean data bench lock compat
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	@echo "== creating $(VENV) (torch, hwlib and the book's tools; a few minutes on first use)"
+$(STAMP): pyproject.toml $(LOCK)
+	@echo "== creating $(VENV) (torch, hwlib and the book's tools at the versions in $(LOCK); a few minutes on first use)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[book]"
+	$(PY) -m pip install --quiet --upgrade "pip>=23.1"
+	$(PY) -m pip install --quiet --constraint $(LOCK) -e ".[book]"
 	@# warm matplotlib's font cache: its first-run message goes to stderr, which nbval compares
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot as plt; plt.figure()"
 	touch $@
@@ -65,10 +78,20 @@ unit: $(STAMP) data ## hwlib's unit tests and the tooling tests
 twins: $(STAMP) ## fail if a .myst.md twin has drifted from its .ipynb
 	$(PY) tools/nbtools.py check
 
-nbval: $(STAMP) data ## re-execute every notebook (NB=path for some) and compare with the committed outputs
+nbval: $(STAMP) data ## re-execute every notebook (NB=path for some, JOBS=1 serially) and compare with the committed outputs
 	$(NBVAL) $(NB)
 
-test: $(STAMP) ## unit tests, twin check, warning-free book build, nbval on every notebook
+define nbval_leg
+	@echo "== nbval, $(1) leg: $(LEG_$(1))"
+	env $(LEG_$(1)) $(NBVAL) -q $(NB)
+
+endef
+
+portability: $(STAMP) data ## nbval on every notebook under three emulated CPUs (SIMD-less, Haswell, Sandy Bridge)
+	@$(foreach leg,$(LEGS),$(if $(LEG_$(leg)),,$(error unknown leg $(leg): LEGS takes $(PORTABILITY_LEGS))))
+	$(foreach leg,$(LEGS),$(call nbval_leg,$(leg)))
+
+test: $(STAMP) ## unit tests, twin check, warning-free book build, nbval on every notebook (in parallel)
 	$(MAKE) unit
 	$(MAKE) twins
 	$(MAKE) book
@@ -83,6 +106,35 @@ sync: $(STAMP) ## carry edits of the .myst.md twins into the .ipynb files (outpu
 bench: $(STAMP) data ## CPU benchmarks: tensor-resident loader vs DataLoader, the 10-epoch Fashion-MNIST MLP
 	$(PY) benchmarks/bench_loader.py
 	$(PY) benchmarks/bench_mlp.py
+
+# pip-tools resolves in a venv of its own, so its dependencies stay out of the book's environment.
+lock: ## refresh requirements.lock: every package of the book's environment, pinned (pip-tools)
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet "pip-tools==7.6.2"
+	CUSTOM_COMPILE_COMMAND="make lock" .venv-lock/bin/pip-compile --quiet --upgrade --extra book \
+	  --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+	@echo "$(LOCK) refreshed: commit it; the next make target rebuilds $(VENV) from it"
+
+# The oldest PyTorch hwlib's ranges allow, with the GPU image's Triton (see README, "Versions").
+# Triton 3.6's interpreter needs NumPy < 2.4 (hwlib.kernels says so when it meets a newer one);
+# torch's own dependencies (setuptools < 82 for 2.11) are left to pip, the rest follow the lock.
+COMPAT_VENV := .venv-compat
+COMPAT_PINS := torch==2.11.0 torchvision==0.26.0 triton==3.6.0 "numpy<2.4"
+COMPAT_STAMP := $(COMPAT_VENV)/.installed-stamp
+$(COMPAT_STAMP): pyproject.toml $(LOCK)
+	@echo '== creating $(COMPAT_VENV): $(COMPAT_PINS) (a large download on first use)'
+	$(PYTHON) -m venv $(COMPAT_VENV)
+	grep -vE '^(torch|torchvision|triton|numpy|setuptools|nvidia-[a-z0-9-]+|cuda-[a-z-]+)==' $(LOCK) \
+	  > $(COMPAT_VENV)/constraints.txt
+	$(COMPAT_VENV)/bin/python -m pip install --quiet --upgrade "pip>=23.1"
+	$(COMPAT_VENV)/bin/python -m pip install --quiet --constraint $(COMPAT_VENV)/constraints.txt \
+	  $(COMPAT_PINS) -e . pytest scikit-image scikit-learn pyyaml ipython myst-nb
+	touch $@
+
+compat: $(COMPAT_STAMP) data ## hwlib's unit tests with torch 2.11 (the oldest allowed) and Triton 3.6 (interpreter)
+	$(COMPAT_VENV)/bin/python -c "import torch, triton; print('torch', torch.__version__, '· triton', triton.__version__)"
+	$(COMPAT_VENV)/bin/python -m pytest -p no:cacheprovider -q tests \
+	  --ignore=tests/test_tooling.py --ignore=tests/test_portability.py
 
 lint: $(STAMP) ## ruff on hwlib, tests, tools and the notebooks
 	$(VENV)/bin/ruff check .

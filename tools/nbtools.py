@@ -16,11 +16,13 @@ Commands (``python tools/nbtools.py COMMAND [PATHS...]``; PATHS default to ``boo
 ``execute``  ``sync``, then run every notebook top to bottom in place (nbclient, one at a
              time, in its own folder) and rewrite its twin.
 ``list``     print the notebooks, one per line.
+``chapters`` print the chapter folders that hold notebooks, as a JSON list (the CI matrix).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -141,12 +143,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["check", "sync", "execute", "list"])
+    parser.add_argument("command", choices=["check", "sync", "execute", "list", "chapters"])
     parser.add_argument("paths", nargs="*", type=Path, default=[ROOT / "book"])
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell when executing")
     args = parser.parse_args(argv)
 
     pairs, problems = find_pairs(args.paths)
+    if args.command == "chapters":
+        print(json.dumps(sorted({nb.parent.name for nb, _ in pairs})))
+        return 0
     if args.command == "list":
         for nb, _ in pairs:
             print(nb.relative_to(ROOT) if nb.is_relative_to(ROOT) else nb)
