@@ -10,6 +10,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 LOCK := requirements.lock
+PIP_VERSION := 26.3  # the installer, pinned like everything it installs
 MATHJAX_VERSION := 3.2.2
 MATHJAX := _vendor/mathjax/tex-chtml-full.js
 NB ?= book
@@ -37,7 +38,7 @@ help: ## list the targets
 $(STAMP): pyproject.toml $(LOCK)
 	@echo "== creating $(VENV) (torch, hwlib and the book's tools at the versions in $(LOCK); a few minutes on first use)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip>=23.1"
+	$(PY) -m pip install --quiet "pip==$(PIP_VERSION)"
 	$(PY) -m pip install --quiet --constraint $(LOCK) -e ".[book]"
 	@# warm matplotlib's font cache: its first-run message goes to stderr, which nbval compares
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot as plt; plt.figure()"
@@ -126,7 +127,7 @@ $(COMPAT_STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(COMPAT_VENV)
 	grep -vE '^(torch|torchvision|triton|numpy|setuptools|nvidia-[a-z0-9-]+|cuda-[a-z-]+)==' $(LOCK) \
 	  > $(COMPAT_VENV)/constraints.txt
-	$(COMPAT_VENV)/bin/python -m pip install --quiet --upgrade "pip>=23.1"
+	$(COMPAT_VENV)/bin/python -m pip install --quiet "pip==$(PIP_VERSION)"
 	$(COMPAT_VENV)/bin/python -m pip install --quiet --constraint $(COMPAT_VENV)/constraints.txt \
 	  $(COMPAT_PINS) -e . pytest scikit-image scikit-learn pyyaml ipython myst-nb
 	touch $@
