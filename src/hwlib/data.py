@@ -46,14 +46,13 @@ import shutil
 import socket
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 DATA_ENV = "HWLIB_DATA"
 CACHE_ENV = "HWLIB_CACHE"
@@ -740,13 +739,19 @@ def _check_images(batch: torch.Tensor, what: str) -> None:
 
 
 def random_crop(
-    batch: torch.Tensor, padding: int = 4, generator: torch.Generator | None = None
+    batch: torch.Tensor,
+    padding: int = 4,
+    generator: torch.Generator | None = None,
+    fill: float | Sequence[float] | torch.Tensor = 0.0,
 ) -> torch.Tensor:
-    """Pad each image with ``padding`` zeros per side, then cut a random window of the original size.
+    """Pad each image with ``padding`` pixels of ``fill`` per side, then cut a random window of its size.
 
     Vectorised: one random offset pair per image, one gather for the whole batch. Offsets are
-    drawn on the CPU from ``generator`` (default: torch's global generator). On standardised
-    images a zero is the mean colour, so the border a shift uncovers is grey, not black.
+    drawn on the CPU from ``generator`` (default: torch's global generator). ``fill`` is one
+    value or one per channel. On standardised images the default 0 is the *mean* colour, so a
+    shift uncovers a grey frame; to uncover the images' background instead, pass the background
+    in standardised units (for a black background, ``(0 - mean) / std`` per channel of the
+    dataset's ``mean`` and ``std``).
     """
     _check_images(batch, "random_crop")
     if not isinstance(padding, int) or padding < 0:
@@ -754,7 +759,11 @@ def random_crop(
     if padding == 0:
         return batch
     n, c, h, w = batch.shape
-    padded = F.pad(batch, (padding, padding, padding, padding))
+    fill_t = torch.as_tensor(fill, dtype=batch.dtype, device=batch.device).reshape(-1)
+    if fill_t.numel() not in (1, c):
+        raise ValueError(f"fill must be one value or one per channel ({c}), got {fill_t.numel()} values")
+    padded = fill_t.reshape(1, -1, 1, 1).expand(n, c, h + 2 * padding, w + 2 * padding).clone()
+    padded[:, :, padding : padding + h, padding : padding + w] = batch
     offsets = torch.randint(0, 2 * padding + 1, (n, 2), generator=generator).to(batch.device)
     rows = (offsets[:, 0:1] + torch.arange(h, device=batch.device))[:, None, :, None]  # (N, 1, H, 1)
     cols = (offsets[:, 1:2] + torch.arange(w, device=batch.device))[:, None, None, :]  # (N, 1, 1, W)
@@ -782,13 +791,13 @@ class Augment:
         TensorLoader(ds.train, 128, transform=Augment(padding=4, flip=True, seed=0))
     """
 
-    def __init__(self, padding: int = 4, flip: bool = True, seed: int = 0):
-        self.padding, self.flip = padding, flip
+    def __init__(self, padding: int = 4, flip: bool = True, seed: int = 0, fill=0.0):
+        self.padding, self.flip, self.fill = padding, flip, fill
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, batch: torch.Tensor) -> torch.Tensor:
         if self.padding:
-            batch = random_crop(batch, self.padding, generator=self.generator)
+            batch = random_crop(batch, self.padding, generator=self.generator, fill=self.fill)
         if self.flip:
             batch = random_flip(batch, generator=self.generator)
         return batch
