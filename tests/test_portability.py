@@ -123,6 +123,26 @@ def glue_calls(nb) -> tuple[list[tuple[str, int | None]], list[str]]:
     return calls, bypass
 
 
+def glue_sigs(calls: list[tuple[str, int | None]], name: str) -> list[int | None]:
+    """The ``sig`` of the calls that glue ``name``: a call naming it exactly wins over patterns."""
+    exact = [sig for pattern, sig in calls if pattern == re.escape(name)]
+    return exact or [sig for pattern, sig in calls if re.fullmatch(pattern, name)]
+
+
+def test_glue_sigs_prefers_the_exact_name_over_an_f_string_pattern():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            'for k in ks:\n    hwlib.glue(f"p_{k}", v, sig=2)\nhwlib.glue("p_x", w, sig=6)\n'
+            'hwlib.glue("q_" + k, 3)'
+        )
+    ]
+    calls, bypass = glue_calls(nb)
+    assert not bypass
+    assert glue_sigs(calls, "p_x") == [6] and glue_sigs(calls, "p_y") == [2]
+    assert glue_sigs(calls, "q_z") == [None] and glue_sigs(calls, "r") == []
+
+
 def stored_glues(nb) -> dict[str, str]:
     out = {}
     for cell in nb.cells:
@@ -165,7 +185,7 @@ def test_every_glue_goes_through_hwlib_and_citations_respect_its_precision(path)
         if cell.cell_type != "markdown":
             continue
         for name, spec in CITATION.findall(cell.source):
-            sigs = [sig for pattern, sig in calls if re.fullmatch(pattern, name)]
+            sigs = glue_sigs(calls, name)
             if not sigs:
                 problems.append(f"{name}: cited but glued by no hwlib.glue call on this page")
                 continue
