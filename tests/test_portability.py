@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import nbformat
@@ -166,6 +167,32 @@ def shown_digits(value: float, spec: str) -> int | None:
     return max(len(digits), 1)
 
 
+def double_rounded(value: float, spec: str) -> bool:
+    """True when the stored (already rounded) ``value`` sits exactly half-way between two
+    displays of ``spec``: the glue's rounding made a tie, so the text may show the wrong last digit
+    (-0.0607948 glued at 5 digits is -0.060795, which ``.5f`` shows as -0.06080, not -0.06079)."""
+    kind = spec[-1] if spec else ""
+    m = re.search(r"\.(\d+)", spec)
+    prec = int(m.group(1)) if m else 6
+    v = Decimal(repr(value)) * (100 if kind == "%" else 1)
+    if v == 0 or kind not in "fF%eE":
+        return False
+    if kind in "eE":
+        unit = Decimal(1).scaleb(v.copy_abs().adjusted() - prec)
+    else:
+        unit = Decimal(1).scaleb(-prec)
+    rest = v.copy_abs() % unit
+    return rest * 2 == unit
+
+
+def test_double_rounded():
+    assert double_rounded(-0.060795, ".5f")  # a tie the glue made
+    assert not double_rounded(-0.0607948, ".5f") and not double_rounded(-0.06079, ".5f")
+    assert double_rounded(0.125, ".2f") and not double_rounded(0.1251, ".2f")
+    assert double_rounded(1.25e-05, ".1e") and not double_rounded(1.2e-05, ".1e")
+    assert double_rounded(0.0015, ".1%") and not double_rounded(0.5, "d")
+
+
 def test_shown_digits():
     assert shown_digits(0.13763, ".5f") == 5
     assert shown_digits(18.16, ".2f") == 4
@@ -203,6 +230,11 @@ def test_every_glue_goes_through_hwlib_and_citations_respect_its_precision(path)
             if shown is not None and (sig is None or shown > sig):
                 problems.append(
                     f"{name}: cited as :{spec} ({shown} significant digits) but glued with sig={sig}"
+                )
+            elif shown is not None and shown < sig and double_rounded(value, spec):
+                problems.append(
+                    f"{name}: glued as {stored[name]} (sig={sig}), a tie for :{spec}, so the text may show "
+                    f"the wrong last digit: glue with sig={shown} (what the text shows) or more digits"
                 )
     assert not problems, "\n".join(problems)
 
