@@ -121,3 +121,36 @@ def test_glue_in_a_kernel_stores_the_rounded_text(capsys):
 
 def test_the_module_names_its_public_api():
     assert set(reporting.__all__) == {"fmt_sig", "glue", "round_sig"}
+
+
+@pytest.mark.parametrize(
+    ("value", "sig", "bound", "expected"),
+    [
+        (8.42e-08, 1, "upper", 9e-08),  # "at most 8e-08" would be false
+        (8.42e-08, 1, "lower", 8e-08),
+        (8.42e-08, 2, None, 8.4e-08),
+        (-0.0607948, 3, "upper", -0.0607),
+        (-0.0607948, 3, "lower", -0.0608),
+        (0.1, 1, "upper", 0.1),  # the float 0.1 is slightly above 1/10: an upper bound must stay >= it
+        (2.0, 3, "lower", 2.0),
+    ],
+)
+def test_round_sig_rounds_bounds_outward(value, sig, bound, expected):
+    got = round_sig(value, sig, bound=bound)
+    assert got == expected
+    if bound == "upper":
+        assert got >= value
+    if bound == "lower":
+        assert got <= value
+
+
+def test_round_sig_half_even_on_an_exact_tie():
+    # nearest rounding works on the float's exact value: 0.125 is exact in binary, a true tie
+    assert round_sig(0.125, 2) == 0.12 and round_sig(0.375, 2) == 0.38
+
+
+def test_glue_passes_the_bound_on(recorded):
+    glue("worst", 8.42e-08, sig=1, bound="upper")
+    assert recorded.calls == [("worst", 9e-08, False)]
+    with pytest.raises(ValueError, match="bound must be"):
+        glue("worst", 8.42e-08, sig=1, bound="up")

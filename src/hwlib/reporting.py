@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import numpy as np
 import torch
@@ -45,23 +46,39 @@ def _check_sig(sig, what: str) -> int:
     return sig
 
 
-def round_sig(value, sig: int) -> float:
+_BOUNDS = {None: None, "upper": ROUND_CEILING, "lower": ROUND_FLOOR}
+
+
+def round_sig(value, sig: int, bound: str | None = None) -> float:
     """``value`` rounded to ``sig`` significant digits, as a float; ``-0.0`` becomes ``0.0``.
+
+    ``bound="upper"`` rounds up (towards +inf) and ``bound="lower"`` down, for a number the text
+    states as a bound ("at most 9e-08"): rounded to nearest, a maximum of 8.42e-08 would print as
+    "at most 8e-08", which is false.
 
     >>> round_sig(-2.0000000000000004, 4)
     -2.0
     >>> round_sig(0.000123456, 2)
     0.00012
+    >>> round_sig(8.42e-08, 1, bound="upper")
+    9e-08
     """
     _check_sig(sig, "round_sig")
+    if bound not in _BOUNDS:
+        raise ValueError(f"bound must be None, 'upper' or 'lower', got {bound!r}")
     value = _scalar(value, "round_sig")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"round_sig needs a real number, got {type(value).__name__} {value!r}")
     value = float(value)
-    if not math.isfinite(value):
-        return value
-    # through the decimal string: the shortest repr of the result is then the rounded digits
-    return float(f"{value:.{sig - 1}e}") + 0.0
+    if not math.isfinite(value) or value == 0.0:
+        return value + 0.0
+    if bound is None:
+        # to nearest, as format() rounds: the shortest repr of the result is the rounded digits
+        return float(f"{value:.{sig - 1}e}") + 0.0
+    # a bound rounds the decimal the float stands for (its repr: 0.1, not 0.1000000000000000055)
+    shown = Decimal(repr(value))
+    rounded = shown.quantize(Decimal(1).scaleb(shown.adjusted() - sig + 1), rounding=_BOUNDS[bound])
+    return float(rounded) + 0.0
 
 
 def fmt_sig(value, sig: int) -> str:
@@ -69,12 +86,14 @@ def fmt_sig(value, sig: int) -> str:
     return repr(round_sig(value, sig))
 
 
-def glue(name: str, value, sig: int | None = None) -> None:
+def glue(name: str, value, sig: int | None = None, bound: str | None = None) -> None:
     """Glue ``value`` under ``name`` for the page's prose, rounded to ``sig`` significant digits.
 
     - A float (Python, numpy, or a one-element floating tensor) needs ``sig``: the number of
       significant digits its claim needs, no more. It is rounded by :func:`round_sig`, so the
       stored text is the same on every CPU unless the value sits on a rounding boundary.
+    - ``bound="upper"`` / ``"lower"`` rounds a float up / down instead of to nearest, for a value
+      the text states as a bound ("at most", "at least"): see :func:`round_sig`.
     - An integer, a bool or a string is glued as it is (``sig`` must then be omitted).
 
     Cite it in MyST as ``{glue:text}`name``` or with a format that shows at most ``sig``
@@ -98,7 +117,7 @@ def glue(name: str, value, sig: int | None = None) -> None:
                 f"{what}: a float needs sig=, the number of significant digits its claim needs "
                 "(its last bits differ between CPUs)"
             )
-        glued = round_sig(value, _check_sig(sig, what))
+        glued = round_sig(value, _check_sig(sig, what), bound=bound)
     else:
         raise TypeError(f"{what}: can glue a number or a string, got {type(value).__name__}")
     try:
