@@ -16,7 +16,7 @@ JB_FLAGS := --builder html --all -W -n --keep-going
 NBVAL := $(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env \
          --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=1800
 
-.PHONY: help book test unit twins nbval execute sync lint lab clean data bench
+.PHONY: help book test unit twins nbval execute sync lint lab clean data bench mutation
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -88,12 +88,19 @@ lint: $(STAMP) ## ruff on hwlib, tests, tools and the notebooks
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check src tests tools
 
+# MODULES=checks timing ... restricts the run; every module by default. Kernels run under
+# Triton's CPU interpreter. Reruns are incremental (mutmut's cache in mutants/).
+MODULES ?=
+mutation: $(STAMP) ## mutation testing of hwlib (mutmut, slow: see the testing appendix); per-module table
+	$(PY) -m pip install --quiet -e ".[mutation]"
+	TRITON_INTERPRET=1 $(PY) tools/mutation_report.py --run $(MODULES)
+
 lab: $(STAMP) ## open the book in JupyterLab (installs JupyterLab on first use)
 	$(PY) -m pip install --quiet "jupyterlab>=4" "jupytext==1.19.6"
 	$(VENV)/bin/jupyter lab book
 
 clean: ## remove the built book and caches (keeps .venv)
-	rm -rf _build .pytest_cache .ruff_cache
+	rm -rf _build .pytest_cache .ruff_cache mutants
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
 
 # ---- GPU runner (see README, "Running the GPU job") ----------------------------------

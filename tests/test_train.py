@@ -99,8 +99,28 @@ def test_fit_learns_digits_and_records_history(digits):
     )
     rows = history.rows()
     assert list(rows[0]) == ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"]
-    # the recorded validation numbers are what evaluate() says about the final model
-    assert (history.last.val_loss, history.last.val_acc) == pytest.approx(evaluate(net, digits.val))
+    assert [r["val_acc"] for r in rows] == history.column("val_acc")
+
+
+def test_fit_validation_metrics_match_an_independent_evaluation(digits):
+    # dropout makes train and eval mode differ, so a validation pass in train mode (or with
+    # gradients, or on another model state) gives other numbers than this direct computation
+    torch.manual_seed(0)
+    net = mlp([64, 32, 10], dropout=0.5)
+    history = fit(
+        net, digits.train, torch.optim.SGD(net.parameters(), lr=0.05), 2, val=digits.val, batch_size=64
+    )
+    assert net.training  # fit leaves the model in train mode
+    net.eval()
+    with torch.no_grad():
+        logits = net(digits.val.x)  # the whole split at once, no hwlib code involved
+    net.train()
+    expected_loss = F.cross_entropy(logits.double(), digits.val.y).item()
+    expected_acc = (logits.argmax(1) == digits.val.y).sum().item() / len(digits.val)
+    assert history.last.val_loss == pytest.approx(expected_loss, rel=1e-6)
+    assert history.last.val_acc == expected_acc
+    # and after the first epoch: the records are per epoch, not copies of the last one
+    assert history[0].val_loss != history.last.val_loss
     with pytest.raises(KeyError, match="val_acc"):
         history.column("accuracy")
 
@@ -204,8 +224,52 @@ def test_progress_bar_only_when_asked(capsys):
     assert captured.err == "" and captured.out == ""
 
 
-def test_fit_moves_the_model_to_the_device(digits):
+class Spy:
+    """Stands in for a batch tensor: records where it is asked to move, then hands over the tensor."""
+
+    def __init__(self, tensor, log):
+        self.tensor, self.log = tensor, log
+
+    def to(self, device, non_blocking=False):
+        self.log.append(torch.device(device))
+        return self.tensor
+
+
+def test_fit_moves_the_model_and_every_batch_to_the_device(digits, monkeypatch):
+    # only the CPU is here, so moves are observed, not inferred from where tensors end up
     net = mlp([64, 8, 10])
+    moved = []
+    real_to = nn.Module.to
+    monkeypatch.setattr(net, "to", lambda *a, **k: moved.append(a) or real_to(net, *a, **k))
     fit(net, digits.train.take(64), torch.optim.SGD(net.parameters(), lr=0.1), 1, device="cpu")
-    assert next(net.parameters()).device.type == "cpu"
-    assert train._model_device(nn.Flatten()).type == "cpu"
+    assert moved == [("cpu",)]
+    fit(net, digits.train.take(64), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert moved == [("cpu",)]  # no device given: the model stays where it is
+    log = []
+    x, y = digits.train.x[:8], digits.train.y[:8]
+    batches = [(Spy(x, log), Spy(y, log)), (Spy(x, log), Spy(y, log))]
+    fit(net, batches, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    evaluate(net, batches)
+    assert log == [torch.device("cpu")] * 8  # x and y of both batches, in fit and in evaluate
+
+
+def test_model_device_is_where_the_parameters_are():
+    assert train._model_device(nn.Flatten()).type == "cpu"  # no parameters: the CPU
+    net = nn.Linear(2, 2, device="meta")
+    assert train._model_device(net) == torch.device("meta")
+
+
+def test_evaluate_weights_batches_by_size_and_restores_eval_mode():
+    data = blobs(250)
+    net = mlp([2, 8, 3])
+    net.eval()
+    loss, acc = evaluate(net, data, batch_size=64)  # 64, 64, 64, 58
+    assert not net.training  # the mode it had is restored
+    with torch.no_grad():
+        logits = net(data.x)
+    assert loss == pytest.approx(F.cross_entropy(logits.double(), data.y).item(), rel=1e-6)
+    assert acc == (logits.argmax(1) == data.y).double().mean().item()
+    with pytest.raises(ValueError, match=r"^evaluate\(\) got no examples$"):
+        evaluate(net, [])
+    with pytest.raises(ValueError, match=r"^fit\(\) got no training examples$"):
+        fit(net, [], torch.optim.SGD(net.parameters(), lr=0.1), 1)
