@@ -90,7 +90,8 @@ def run(module: str, equivalents: dict[str, str]) -> float:
 
 def table(modules, equivalents: dict[str, str], minimum: float) -> bool:
     """Print the per-module table; True when every module reaches ``minimum`` with no unexplained survivor."""
-    header = f"{'module':<10} {'mutants':>7} {'killed':>7} {'survived':>8} {'equivalent':>10} {'not run':>7} {'score':>7}"
+    columns = ("mutants", "killed", "survived", "equivalent", "not run", "score")
+    header = f"{'module':<10} " + " ".join(f"{c:>10}" for c in columns)
     print(header)
     print("-" * len(header))
     good = True
@@ -108,9 +109,8 @@ def table(modules, equivalents: dict[str, str], minimum: float) -> bool:
         not_run = len(found) - killed - survived - equivalent
         tested = len(found) - equivalent
         score = 100.0 * killed / tested if tested else 100.0
-        print(
-            f"{module:<10} {len(found):>7} {killed:>7} {survived:>8} {equivalent:>10} {not_run:>7} {score:>6.1f}%"
-        )
+        counts = " ".join(f"{n:>10}" for n in (len(found), killed, survived, equivalent, not_run))
+        print(f"{module:<10} {counts} {score:>9.1f}%")
         if score < minimum or survived:
             good = False
         for name, status in sorted(found.items()):
