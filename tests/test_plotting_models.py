@@ -2,12 +2,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 
 from hwlib import Table, plot_function_and_derivative, show_grid
-from hwlib.models import BINARY_INPUTS, ThresholdNetwork, heaviside, single_unit_solutions, truth_table
+from hwlib.models import (
+    BINARY_INPUTS,
+    ThresholdNetwork,
+    all_boolean_functions,
+    heaviside,
+    single_unit_solutions,
+    truth_table,
+)
 from hwlib.plotting import autograd_derivative
 
 
@@ -39,8 +47,29 @@ def test_table_text_and_html_are_deterministic():
         Table([])
 
 
-def test_show_grid_rejects_vectors():
-    show_grid(torch.eye(2))
+def test_show_grid_draws_the_matrix_with_its_values():
+    m = torch.tensor([[1.0, -2.5, 0.0], [4.0, 0.25, -1.0]])
+    ax = show_grid(m, title="W", fmt=".2f")
+    (image,) = ax.get_images()
+    assert np.array_equal(image.get_array(), m.numpy())
+    assert image.get_clim() == (-4.0, 4.0)  # symmetric about 0, so the colour of 0 is the middle
+    texts = [(t.get_position(), t.get_text()) for t in ax.texts]
+    assert texts == [
+        ((0, 0), "1.00"),
+        ((1, 0), "-2.50"),
+        ((2, 0), "0.00"),
+        ((0, 1), "4.00"),
+        ((1, 1), "0.25"),
+        ((2, 1), "-1.00"),
+    ]
+    assert ax.get_title() == "W" and list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
+    assert image.get_cmap().name == "coolwarm"
+    assert tuple(ax.figure.get_size_inches()) == pytest.approx((0.6 * 3 + 1, 0.6 * 2 + 0.6))
+    # on a given axis, an all-zero matrix still gets a colour range
+    fig, given = plt.subplots()
+    assert show_grid(np.zeros((2, 2)), ax=given) is given and given.get_images()[0].get_clim() == (-1.0, 1.0)
+    assert [t.get_text() for t in given.texts] == ["0"] * 4 and given.get_title() == ""
+    plt.close("all")
     with pytest.raises(ValueError, match="2-D"):
         show_grid(np.zeros(3))
 
@@ -49,6 +78,30 @@ def test_threshold_network_and_gate():
     and_gate = ThresholdNetwork([([1.0, 1.0], [-1.5])])
     assert [r["out"] for r in truth_table(and_gate)] == [0, 0, 0, 1]
     assert heaviside(torch.tensor([0.0, -1e-9])).tolist() == [1.0, 0.0]
+
+
+def test_two_layer_threshold_network_computes_xor():
+    # hidden units OR (x1 + x2 - 0.5 >= 0) and NAND (-x1 - x2 + 1.5 >= 0); output AND of the two
+    xor = ThresholdNetwork([([[1.0, 1.0], [-1.0, -1.0]], [-0.5, 1.5]), ([[1.0, 1.0]], [-1.5])])
+    assert xor.n_inputs == 2
+    assert xor(BINARY_INPUTS).tolist() == [0.0, 1.0, 1.0, 0.0]
+    assert [r["out"] for r in truth_table(xor)] == [0, 1, 1, 0]
+    # a layer with two outputs keeps its (N, 2) shape: OR and NAND, row by row
+    hidden = ThresholdNetwork([([[1.0, 1.0], [-1.0, -1.0]], [-0.5, 1.5])])
+    assert hidden(BINARY_INPUTS).tolist() == [[0.0, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 0.0]]
+
+
+def test_all_boolean_functions():
+    fs = all_boolean_functions()
+    assert len(fs) == 16 and len(set(fs)) == 16 and all(len(f) == 4 for f in fs)
+    assert fs[0] == (0, 0, 0, 0) and fs[-1] == (1, 1, 1, 1) and (0, 1, 1, 0) in fs and (0, 0, 0, 1) in fs
+    assert fs == sorted(fs)  # in counting order
+    assert all_boolean_functions(1) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert len(all_boolean_functions(3)) == 256
+    # exactly 14 of the 16 two-input functions are one threshold unit (all but XOR and XNOR)
+    grid = np.linspace(-2, 2, 17)
+    separable = [f for f in fs if len(single_unit_solutions(list(f), grid)) > 0]
+    assert len(separable) == 14 and (0, 1, 1, 0) not in separable and (1, 0, 0, 1) not in separable
 
 
 def test_threshold_network_shape_errors():

@@ -1,4 +1,5 @@
 import math
+import time
 
 import pytest
 import torch
@@ -71,8 +72,15 @@ def test_timing_summary_statistics():
 
 
 def test_time_cpu_on_a_real_callable():
-    t = time_cpu(lambda: sum(range(1000)), warmup=1, repeats=5)
-    assert t.repeats == 5 and all(x >= 0 for x in t.times_ms) and t.min_ms <= t.median_ms <= t.max_ms
+    # a callable that sleeps 2 ms: the default clock must see at least that much, and the
+    # repeats must not include the warm-up (5 repeats of a 2 ms sleep: far less than 1 s each)
+    calls = []
+    t = time_cpu(lambda: calls.append(1) or time.sleep(0.002), warmup=1, repeats=5)
+    assert len(calls) == 6 and t.repeats == 5
+    assert all(2.0 <= x < 1000.0 for x in t.times_ms)
+    assert (
+        sorted(t.times_ms)[2] == t.median_ms and min(t.times_ms) == t.min_ms and max(t.times_ms) == t.max_ms
+    )
 
 
 @pytest.mark.parametrize(
