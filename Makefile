@@ -88,12 +88,12 @@ lint: $(STAMP) ## ruff on hwlib, tests, tools and the notebooks
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check src tests tools
 
-# MODULES=checks timing ... restricts the run; every module by default. Kernels run under
+# MODULES="checks timing" restricts the run; every module by default. Kernels run under
 # Triton's CPU interpreter. Reruns are incremental (mutmut's cache in mutants/).
 MODULES ?=
 mutation: $(STAMP) ## mutation testing of hwlib (mutmut, slow: see the testing appendix); per-module table
 	$(PY) -m pip install --quiet -e ".[mutation]"
-	TRITON_INTERPRET=1 $(PY) tools/mutation_report.py --run $(MODULES)
+	$(PY) tools/mutation_report.py --run $(MODULES)
 
 lab: $(STAMP) ## open the book in JupyterLab (installs JupyterLab on first use)
 	$(PY) -m pip install --quiet "jupyterlab>=4" "jupytext==1.19.6"

@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 import torch
 
-from hwlib import assert_close, assert_rejected, check_gradient, check_jacobian
+from hwlib import assert_close, assert_rejected, assert_true, check_gradient, check_jacobian
 from hwlib.checks import autograd_jacobian, numerical_jacobian
 
 D = torch.float64
@@ -344,3 +344,47 @@ def test_assert_rejected_output(capsys):
     assert capsys.readouterr().out == "ok  rejected, as it must be: 1e-4 off\n"
     with pytest.raises(AssertionError, match=r"^1e-9 off: the wrong value passed the check$"):
         assert_rejected(lambda: assert_close(1.0, 1.0 + 1e-9, "x", quiet=True), "1e-9 off")
+
+
+def test_the_finite_difference_tolerance_is_exactly_1e3_times_rtol():
+    # derived and autograd agree (both 1.0105e-3 off), finite differences of the identity are exact
+    # to ~1e-10: 1.0105e-3 is just over 1e-5 + 1e-3 * 1, so the finite-difference comparison
+    # rejects it (a looser factor, 1.001e3, would let it through to gradcheck)
+    off = 1.0105e-3
+
+    class Identity(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * (1 + off)
+
+    x = torch.tensor([0.4, -0.7], dtype=D)
+    with pytest.raises(AssertionError, match=r"^identity \(derived vs finite differences\)"):
+        check_jacobian(Identity.apply, x, torch.eye(2, dtype=D) * (1 + off), "identity")
+
+
+def test_failure_messages_print_arrays_to_ten_digits_and_summarise_long_ones():
+    with pytest.raises(AssertionError) as err:
+        assert_close([1 / 3], [2 / 3], "thirds", quiet=True)
+    assert "expected:\n[0.3333333333]\nactual:\n[0.6666666667]" in str(err.value)
+    with pytest.raises(AssertionError) as err:
+        assert_close(np.arange(41.0), np.arange(41.0) + 1, "long", quiet=True)
+    # more than 40 entries: the first and last four, with an ellipsis
+    assert (
+        "expected:\n[ 0.  1.  2.  3. ... 37. 38. 39. 40.]\nactual:\n[ 1.  2.  3.  4. ... 38. 39. 40. 41.]"
+        in str(err.value)
+    )
+    with pytest.raises(AssertionError) as err:
+        assert_close(np.zeros(40), np.ones(40), "forty", quiet=True)
+    assert "..." not in str(err.value)  # 40 entries are printed in full, 100 characters a line
+    lines = str(err.value).split("actual:\n")[1].splitlines()
+    assert max(len(line) for line in lines) <= 100 and len(lines) == 2
+
+
+def test_assert_true_descriptions():
+    for bad in ("", None, 3):
+        with pytest.raises(ValueError, match=r"^assert_true needs a non-empty description `what`$"):
+            assert_true(True, bad)

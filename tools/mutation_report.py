@@ -132,6 +132,10 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown modules {unknown}; choose from {', '.join(MODULES)}")
     os.chdir(ROOT)  # mutmut reads pyproject.toml and writes mutants/ in the working directory
+    # mutmut limits each mutant's CPU time (all threads together): with torch's thread pool
+    # spinning, a survivor's tests can exceed it and be miscounted as a timeout (a kill).
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
+    os.environ.setdefault("TRITON_INTERPRET", "1")  # kernels run under Triton's CPU interpreter
     equivalents = read_equivalents()
     if args.run:
         seconds = {m: run(m, equivalents) for m in modules}
