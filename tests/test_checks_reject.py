@@ -388,3 +388,135 @@ def test_assert_true_descriptions():
     for bad in ("", None, 3):
         with pytest.raises(ValueError, match=r"^assert_true needs a non-empty description `what`$"):
             assert_true(True, bad)
+
+
+# --------------------------------------------------------------------------- messages and reading values
+
+
+def test_assert_close_messages_name_the_value_that_cannot_be_read():
+    with pytest.raises(TypeError, match=r"^dict: the actual value is not numeric: \{'a': 1\}$"):
+        assert_close(1, {"a": 1}, "dict")
+    with pytest.raises(TypeError, match=r"^dict: the expected value is not numeric: \{'a': 1\}$"):
+        assert_close({"a": 1}, 1, "dict")
+    ragged = [[1.0], [1.0, 2.0]]  # NumPy refuses ragged lists
+    with pytest.raises(
+        TypeError, match=r"^ragged: cannot read the expected value \[\[1\.0\], \[1\.0, 2\.0\]\] as"
+    ):
+        assert_close(ragged, [1.0], "ragged")
+    with pytest.raises(
+        TypeError, match=r"^ragged: cannot read the actual value \[\[1\.0\], \[1\.0, 2\.0\]\] as"
+    ):
+        assert_close([1.0], ragged, "ragged")
+    with pytest.raises(ValueError, match=r"^assert_close needs a non-empty description `what`$"):
+        assert_close(1, 1, "")
+    with pytest.raises(AssertionError, match=r"^nan: actual value has non-finite entries:\n\[ 1. nan\]$"):
+        assert_close([1.0, 2.0], [1.0, math.nan], "nan", quiet=True)
+
+
+def test_assert_true_failure_without_detail():
+    with pytest.raises(AssertionError, match=r"^no detail: claim does not hold\.$"):
+        assert_true(False, "no detail")
+
+
+def test_failure_messages_show_values_as_float64_numbers():
+    # integers are shown as numbers read in float64 ("1." not "1")
+    with pytest.raises(AssertionError) as err:
+        assert_close([1, 2], [1, 3], "ints", quiet=True)
+    assert str(err.value).endswith("expected:\n[1. 2.]\nactual:\n[1. 3.]")
+    # a float32 tensor is shown as the float64 number it holds
+    with pytest.raises(AssertionError) as err:
+        assert_close([0.2], torch.tensor([0.1], dtype=torch.float32), "float32", quiet=True)
+    assert str(err.value).endswith("actual:\n[0.1000000015]")
+    with pytest.raises(AssertionError) as err:
+        assert_close([0.2 + 0j], torch.tensor([0.1 + 0.2j], dtype=torch.complex64), "complex64", quiet=True)
+    assert str(err.value).endswith("actual:\n[0.1000000015+0.200000003j]")
+
+
+def test_failure_messages_wrap_at_100_characters():
+    with pytest.raises(AssertionError) as err:
+        assert_close(np.zeros(20), np.full(20, -1.5), "wrap", quiet=True)
+    # 19 entries of "-1.5" make a line of exactly 100 characters; the 20th goes to the next line
+    assert str(err.value).endswith("actual:\n[" + " ".join(["-1.5"] * 19) + "\n -1.5]")
+
+
+def test_check_jacobian_shape_message_is_exact():
+    x = torch.randn(3, dtype=D)
+    with pytest.raises(
+        AssertionError,
+        match=r"^diag: the derived value has shape \(3,\) but the Jacobian of a map from \(3,\) to \(3,\) "
+        r"has shape \(3, 3\)$",
+    ):
+        check_jacobian(torch.sin, x, torch.cos(x), "diag")
+    with pytest.raises(
+        ValueError,
+        match=r"^vector f: check_gradient needs a scalar function, but f\(x\) has shape \(2,\); "
+        r"use check_jacobian for vector outputs$",
+    ):
+        check_gradient(torch.sin, torch.ones(2, dtype=D), torch.ones(2), "vector f")
+    # one output that is not a 0-d scalar is not a scalar function either
+    with pytest.raises(ValueError, match=r"f\(x\) has shape \(1,\)"):
+        check_gradient(lambda t: t.sum().reshape(1), torch.ones(2, dtype=D), torch.ones(2), "shape (1,)")
+    with pytest.raises(TypeError, match=r"^x must be a torch.Tensor, got list$"):
+        numerical_jacobian(torch.sin, [1.0])
+
+
+def test_derived_values_are_read_in_float64():
+    # a derived Jacobian given as Python floats is compared at float64 precision: rounded to
+    # float32 it would be ~3e-8 relative off, which rtol=1e-9 rejects
+    x = torch.tensor([0.3, 1.1], dtype=D)
+    exact = torch.diag(torch.cos(x)).tolist()
+    check_jacobian(torch.sin, x, exact, "float64 lists", rtol=1e-9, atol=0)
+    with pytest.raises(AssertionError, match="derived vs autograd"):
+        check_jacobian(torch.sin, x, torch.tensor(exact, dtype=torch.float32), "float32", rtol=1e-9, atol=0)
+
+
+def test_numerical_jacobian_differences_in_float64_even_for_float32_outputs():
+    x = torch.tensor(1.1, dtype=D)
+    f = lambda t: (t**3).float()
+    eps = 1e-3
+    up, down = np.float64(np.float32((1.1 + eps) ** 3)), np.float64(np.float32((1.1 - eps) ** 3))
+    expected = (up - down) / (2 * eps)
+    assert numerical_jacobian(f, x, eps).item() == pytest.approx(expected, rel=1e-14, abs=0)
+
+
+def identity_with_backward_off_by(off: float):
+    class Identity(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * (1 + off)
+
+    return Identity.apply
+
+
+def test_gradcheck_gets_the_callers_tolerances_and_eps():
+    x = torch.tensor([0.4, -0.7], dtype=D)
+    eye = torch.eye(2, dtype=D)
+    # rtol=1e-5: gradcheck must use rtol 1e-2 (its default, 1e-3, would reject 1.0004e-2)
+    check_jacobian(identity_with_backward_off_by(1.0004e-2), x, eye * (1 + 1.0002e-2), "rtol", rtol=1e-5)
+    # atol=1e-3: gradcheck must use atol 1 (its default, 1e-5, would reject 0.5)
+    check_jacobian(identity_with_backward_off_by(0.5), x, eye * 1.5, "atol", rtol=1e-9, atol=1e-3)
+    # and exactly 1e3 * atol: autograd 1.0005 off is just outside 1 + 1e-6
+    with pytest.raises(AssertionError, match="gradcheck disagrees"):
+        check_jacobian(identity_with_backward_off_by(1.0005), x, eye * 2.0, "atol edge", rtol=1e-9, atol=1e-3)
+    with pytest.raises(AssertionError, match=r"^atol edge \(derived vs finite differences\)"):
+        check_jacobian(
+            identity_with_backward_off_by(1.0005), x, eye * 2.0005, "atol edge", rtol=1e-9, atol=1e-3
+        )
+
+    # eps: x + 1e-3 sin(1e3 x) wiggles on a scale far below eps=0.5, and its autograd (a custom
+    # backward) gives the smoothed derivative 1; with eps=0.5 both finite-difference routes agree,
+    # with gradcheck's default eps=1e-6 it would see the wiggle
+    class Wiggle(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t + 1e-3 * torch.sin(1e3 * t)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    check_jacobian(Wiggle.apply, x, eye, "smoothed", rtol=1e-5, eps=0.5)
