@@ -250,3 +250,71 @@ def test_setup_on_a_fake_cuda_machine_picks_the_full_profile(monkeypatch):
     assert ctx.device == torch.device("cuda") and ctx.profile == "full" and not ctx.quick
     assert ctx.device_name == "Fake GPU" and ctx.threads == threads == torch.get_num_threads()
     assert ctx.pick("small", "big") == "big"
+
+
+def test_resolve_profile_defaults_and_blank_environment(monkeypatch):
+    monkeypatch.delenv("HWLIB_PROFILE", raising=False)
+    monkeypatch.delenv("HWLIB_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert runtime.resolve_profile() == "quick"  # "auto" and no device given: the device is picked
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert runtime.resolve_profile() == "full"
+    monkeypatch.setenv("HWLIB_PROFILE", "  ")  # blank counts as unset
+    assert runtime.resolve_profile("auto", torch.device("cpu")) == "quick"
+    with pytest.raises(
+        ValueError,
+        match=r"^profile='fast' is not one of auto, quick, full; "
+        r"pass one of these to hwlib.setup\(profile=...\)$",
+    ):
+        runtime.resolve_profile("fast")
+
+
+def test_setup_default_seed_is_zero(monkeypatch):
+    monkeypatch.setenv("HWLIB_DEVICE", "cpu")
+    monkeypatch.delenv("HWLIB_THREADS", raising=False)
+    assert hwlib.setup().seed == 0
+    first = torch.rand(1).item()
+    hwlib.setup(seed=0)
+    assert torch.rand(1).item() == first
+
+
+def notes(monkeypatch, ctx, now):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
+    monkeypatch.setattr(runtime.time, "time", lambda: now)
+    ctx.report()
+    return shown[0]
+
+
+def test_report_threads_only_on_the_cpu_and_plural(monkeypatch):
+    cpu = runtime.Provenance(
+        seed=0, profile="quick", device=torch.device("cpu"), device_name="CPU (x)", threads=2
+    )
+    cpu.started = 10.0
+    assert "on **CPU (x)** (2 threads) with torch" in notes(
+        monkeypatch, cpu, 10.0
+    )  # a wall time of 0 is fine
+    one = runtime.Provenance(
+        seed=0, profile="quick", device=torch.device("cpu"), device_name="CPU (x)", threads=1
+    )
+    one.started = 10.0
+    assert "on **CPU (x)** (1 thread) with torch" in notes(monkeypatch, one, 10.5)
+    gpu = runtime.Provenance(
+        seed=0, profile="full", device=torch.device("cuda", 0), device_name="Fake GPU", threads=8
+    )
+    gpu.started = 10.0
+    assert "on **Fake GPU** with torch" in notes(monkeypatch, gpu, 11.0)
+
+
+def test_report_prints_the_summary_without_ipython(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "IPython.display", None)  # importing it now raises ImportError
+    ctx = runtime.Provenance(seed=3, profile="quick", device=torch.device("cpu"), device_name="CPU (x)")
+    ctx.started = 0.0
+    monkeypatch.setattr(runtime.time, "time", lambda: 2.0)
+    ctx.report()
+    assert capsys.readouterr().out == ctx.summary() + "\n"

@@ -252,6 +252,7 @@ def test_compare_timers_runs_three_timers_in_order(monkeypatch):
     calls = []
 
     def do_bench(fn, warmup, rep, return_mode):
+        assert fn is kernel
         calls.append(("do_bench", warmup, rep, return_mode))
         return 3.0
 
@@ -308,3 +309,19 @@ def test_compare_timers_defaults_and_bad_input(monkeypatch):
         compare_timers(3)
     with pytest.raises(ValueError, match="repeats"):
         compare_timers(cuda.kernel(), repeats=0)
+
+
+def test_time_fn_and_sweep_pass_the_device_on(monkeypatch):
+    cuda = FakeCuda(monkeypatch)
+    time_fn(cuda.kernel(), "cuda:1", warmup=0, repeats=1)
+    assert cuda.log[0] == ("enter", "cuda:1")
+    # with CUDA available, sweep(device="cpu") still times on the CPU
+    rows = timing.sweep(lambda n: lambda: None, [1], device="cpu", repeats=1)
+    assert rows[0]["device"] == "cpu"
+    assert timing.sweep(lambda n: cuda.kernel(), [1], repeats=1)[0]["device"] == "cuda"
+
+
+def test_time_cuda_accepts_a_one_byte_flush(monkeypatch):
+    cuda = FakeCuda(monkeypatch)
+    time_cuda(cuda.kernel(), warmup=0, repeats=1, flush_bytes=1)
+    assert cuda.buffer_args == [(torch.device("cuda", 0), 1)]
