@@ -273,3 +273,50 @@ def test_evaluate_weights_batches_by_size_and_restores_eval_mode():
         evaluate(net, [])
     with pytest.raises(ValueError, match=r"^fit\(\) got no training examples$"):
         fit(net, [], torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
+def test_fit_defaults_and_zero_epochs():
+    data = blobs(120)
+
+    def losses(**kw):
+        torch.manual_seed(3)
+        net = mlp([2, 8, 3])
+        return fit(net, data, torch.optim.SGD(net.parameters(), lr=0.1), 2, batch_size=32, **kw).column(
+            "train_loss"
+        )
+
+    assert losses() == losses(seed=0) != losses(seed=1)  # the shuffling seed defaults to 0
+    net = mlp([2, 8, 3])
+    before = [p.clone() for p in net.parameters()]
+    history = fit(net, data, torch.optim.SGD(net.parameters(), lr=0.1), 0)
+    assert len(history) == 0 and all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+    with pytest.raises(ValueError, match=r"^epochs must be a non-negative int, got 1.5$"):
+        fit(net, data, torch.optim.SGD(net.parameters(), lr=0.1), 1.5)
+    with pytest.raises(
+        KeyError,
+        match=r"unknown column 'accuracy'; choose one of epoch, train_loss, train_acc, val_loss, val_acc, "
+        r"seconds",
+    ):
+        History().column("accuracy")
+
+
+class OnlyIterable:
+    """Batches without a length (a stream): the progress bar cannot know its total."""
+
+    def __init__(self, split, size):
+        self.split, self.size = split, size
+
+    def __iter__(self):
+        for i in range(0, len(self.split), self.size):
+            yield self.split.x[i : i + self.size], self.split.y[i : i + self.size]
+
+
+def test_progress_bar_total_is_epochs_times_batches(capsys):
+    net = mlp([2, 4, 3])
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    fit(net, blobs(300), opt, 2, progress=True, batch_size=100)  # 3 batches an epoch
+    err = capsys.readouterr().err
+    assert "6/6" in err and "100%" in err
+    fit(net, OnlyIterable(blobs(300), 100), opt, 2, progress=True)
+    err = capsys.readouterr().err
+    assert "6batch" in err.replace(" ", "") and "%" not in err  # no total: a count, no percentage
