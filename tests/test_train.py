@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 import torch
@@ -320,3 +321,103 @@ def test_progress_bar_total_is_epochs_times_batches(capsys):
     fit(net, OnlyIterable(blobs(300), 100), opt, 2, progress=True)
     err = capsys.readouterr().err
     assert "6batch" in err.replace(" ", "") and "%" not in err  # no total: a count, no percentage
+
+
+def test_train_metrics_are_exact_weighted_means(monkeypatch):
+    # lr=0: the model is fixed, so every batch's loss and accuracy can be recomputed independently
+    data = blobs(250)
+    torch.manual_seed(4)
+    net = mlp([2, 8, 3])
+    seen = []
+
+    def loss_fn(logits, y):
+        seen.append((logits.detach().clone(), y.clone()))
+        return F.cross_entropy(logits, y)
+
+    start = time.perf_counter()
+    history = fit(net, data, torch.optim.SGD(net.parameters(), lr=0.0), 1, loss_fn=loss_fn, batch_size=64)
+    elapsed = time.perf_counter() - start
+    n = sum(len(y) for _, y in seen)
+    loss = sum(F.cross_entropy(z, y).double().item() * len(y) for z, y in seen) / n
+    acc = sum((z.argmax(1) == y).sum().item() for z, y in seen) / n
+    assert n == 250 and history.last.train_loss == pytest.approx(loss, rel=1e-14, abs=0)
+    assert history.last.train_acc == acc and 0 <= acc <= 1
+    assert 0 < history.last.seconds <= elapsed
+
+
+def test_validation_uses_the_callers_loss():
+    data, val = blobs(200, seed=1), blobs(100, seed=2)
+    torch.manual_seed(5)
+    net = mlp([2, 8, 3])
+    half_loss = lambda z, y: 0.5 * F.cross_entropy(z, y)
+    history = fit(net, data, torch.optim.SGD(net.parameters(), lr=0.1), 1, loss_fn=half_loss, val=val)
+    with torch.no_grad():
+        expected = 0.5 * F.cross_entropy(net.eval()(val.x).double(), val.y).item()
+    assert history.last.val_loss == pytest.approx(expected, rel=1e-6)
+
+
+def test_evaluate_walks_the_data_in_order():
+    # the same batches as a plain loop over consecutive slices, so the same float32 batch means
+    data = blobs(250)
+    torch.manual_seed(6)
+    net = mlp([2, 8, 3]).eval()
+    with torch.no_grad():
+        total = sum(
+            F.cross_entropy(net(data.x[i : i + 64]), data.y[i : i + 64]).double().item()
+            * len(data.y[i : i + 64])
+            for i in range(0, 250, 64)
+        )
+    assert evaluate(net, data, batch_size=64)[0] == pytest.approx(total / 250, rel=1e-15, abs=0)
+
+
+def test_batches_messages():
+    net = mlp([2, 4, 3])
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(
+        ValueError, match=r"^transform= applies to a Split; give your TensorLoader its own transform instead$"
+    ):
+        fit(net, TensorLoader(blobs()), opt, 1, transform=lambda x: x)
+    with pytest.raises(
+        TypeError,
+        match=r"^data must be a Split, a TensorLoader, an \(x, y\) tuple or batches, got <class 'int'>$",
+    ):
+        fit(net, 3, opt, 1)
+
+
+def test_progress_bar_line(capsys):
+    net = mlp([2, 4, 3])
+    history = fit(
+        net, blobs(300), torch.optim.SGD(net.parameters(), lr=0.1), 2, progress=True, batch_size=100
+    )
+    err = capsys.readouterr().err
+    assert err.endswith("\n")  # the finished bar is left on screen
+    last = err.rstrip("\n").split("\r")[-1]
+    assert last.startswith("fit: 100%") and "| 6/6 [" in last and "batch/s" in last
+    assert last.endswith(f", epoch=2, loss={history.last.train_loss:.4f}, val_acc=nan]")
+
+
+def test_progress_rule_spellings_and_kernels(monkeypatch):
+    import IPython
+
+    for off in ("0", "false", "no", "off", " OFF ", "False"):
+        monkeypatch.setenv("HWLIB_PROGRESS", off)
+        assert not progress_enabled(), off
+    for on in ("1", "yes", "true"):
+        monkeypatch.setenv("HWLIB_PROGRESS", on)
+        assert progress_enabled(), on
+    monkeypatch.delenv("HWLIB_PROGRESS")
+    shell = FakeShell(allow_stdin=True)
+    shell.kernel = object()  # a kernel that does not say whether it accepts input: no bar
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert not progress_enabled()
+
+
+def test_progress_without_ipython_follows_the_terminal(monkeypatch):
+    import sys
+
+    monkeypatch.delenv("HWLIB_PROGRESS", raising=False)
+    monkeypatch.setitem(sys.modules, "IPython", None)  # importing IPython now fails
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert progress_enabled()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert not progress_enabled()
