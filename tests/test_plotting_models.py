@@ -120,3 +120,41 @@ def test_single_unit_search_finds_and_but_not_xor():
     assert len(single_unit_solutions([0, 1, 1, 0], grid)) == 0
     with pytest.raises(ValueError, match="one entry per input row"):
         single_unit_solutions([0, 1], grid, BINARY_INPUTS)
+
+
+def test_plot_function_and_derivative_draws_the_numbers():
+    ax = plot_function_and_derivative(torch.tanh, lambda t: 1 - torch.tanh(t) ** 2)
+    f_line, d_line, markers = ax.get_lines()[:3]
+    grid = np.linspace(-4, 4, 401)  # the default grid: [-4, 4], 401 points
+    assert np.array_equal(f_line.get_xdata(), grid) and np.allclose(
+        f_line.get_ydata(), np.tanh(grid), atol=1e-15
+    )
+    assert np.array_equal(d_line.get_xdata(), grid)
+    assert np.allclose(d_line.get_ydata(), 1 - np.tanh(grid) ** 2, atol=1e-15)
+    # 25 autograd markers, evenly spread over the grid, first and last point included
+    idx = [round(i * 400 / 24) for i in range(25)]
+    assert np.array_equal(markers.get_xdata(), grid[idx])
+    assert np.allclose(markers.get_ydata(), 1 - np.tanh(grid[idx]) ** 2, atol=1e-12)
+    assert (markers.get_marker(), markers.get_linestyle(), markers.get_markersize()) == ("o", "None", 4)
+    assert markers.get_markerfacecolor() == "none"
+    labels = [line.get_label() for line in ax.get_lines()[:3]]
+    assert labels == ["f(x)", "f'(x), derived", "f'(x), autograd"]  # the default name is f
+    zero = ax.get_lines()[3]
+    assert list(zero.get_ydata()) == [0, 0] and zero.get_linewidth() == 0.8 and zero.get_color() == "0.5"
+    assert ax.get_xlabel() == "x" and ax.get_legend() is not None
+    plt.close("all")
+
+
+def test_plot_function_and_derivative_options():
+    fig, given = plt.subplots()
+    xs = [0.0, 0.5]  # two points are enough
+    ax = plot_function_and_derivative(torch.sin, xs=xs, ax=given, autograd_markers=2)
+    assert ax is given and len(ax.get_lines()) == 3  # f, markers, the zero line: no derived curve
+    f_line, markers = ax.get_lines()[:2]
+    assert np.array_equal(f_line.get_xdata(), xs) and np.allclose(f_line.get_ydata(), np.sin(xs), atol=1e-15)
+    assert np.allclose(markers.get_ydata(), np.cos(xs), atol=1e-12)
+    ax = plot_function_and_derivative(torch.sin, xs=np.array([1, 2, 3]), autograd_markers=0)
+    assert len(ax.get_lines()) == 2 and ax.get_lines()[0].get_xdata().dtype == np.float64
+    with pytest.raises(ValueError, match=r"^xs must be a 1-D grid with at least two points$"):
+        plot_function_and_derivative(torch.sin, xs=[1.0])
+    plt.close("all")
