@@ -158,3 +158,28 @@ def test_plot_function_and_derivative_options():
     with pytest.raises(ValueError, match=r"^xs must be a 1-D grid with at least two points$"):
         plot_function_and_derivative(torch.sin, xs=[1.0])
     plt.close("all")
+
+
+def test_show_grid_text_style_and_no_grid():
+    import matplotlib as mpl
+
+    with mpl.rc_context({"axes.grid": True}):  # the book's style turns grids on; a heat map has none
+        ax = show_grid([[1.0, 2.0]])
+    text = ax.texts[0]
+    assert (text.get_ha(), text.get_va(), text.get_fontsize()) == ("center", "center", 9)
+    assert not any(line.get_visible() for line in ax.get_xgridlines() + ax.get_ygridlines())
+    plt.close("all")
+
+
+def test_table_html_is_exact():
+    t = Table([{"x": 0.5, "name": "a<b"}, {"x": 1.25, "name": "c"}], floatfmt=".2f", title="T & U")
+    assert t._repr_html_() == (
+        '<table class="hwlib-table"><caption>T &amp; U</caption>'
+        "<thead><tr><th>x</th><th>name</th></tr></thead>"
+        "<tbody><tr><td>0.50</td><td>a&lt;b</td></tr><tr><td>1.25</td><td>c</td></tr></tbody></table>"
+    )
+    plain = Table([{"x": 1}])
+    assert plain._repr_html_() == (
+        '<table class="hwlib-table"><thead><tr><th>x</th></tr></thead>'
+        "<tbody><tr><td>1</td></tr></tbody></table>"
+    )
