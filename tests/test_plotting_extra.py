@@ -177,3 +177,22 @@ def test_draw_network_rejects_shapes_that_do_not_fit():
         draw_network([2, 3, 1], [np.ones(6), w[1]])
     with pytest.raises(ValueError, match="node_labels"):
         draw_network([2, 3, 1], w, node_labels=[["a"], ["b"], ["c"]])
+
+
+def test_draw_network_reads_tensors_of_any_shape_and_int_grids():
+    from hwlib.plotting import autograd_derivative
+
+    # per-layer values given as tensors, one as a column: read as flat float arrays
+    ax = draw_network(
+        [2, 1],
+        [np.array([[1.0, -1.0]])],
+        values=[torch.tensor([[0.5], [1.5]]), torch.tensor([2.0], requires_grad=True)],
+    )
+    texts = [t.get_text() for t in ax.texts]
+    assert "0.50" in texts and "1.50" in texts and "2.00" in texts
+    with pytest.raises(ValueError, match=r"^values\[0\] has 3 values but layer 0 has 2 nodes$"):
+        draw_network([2, 1], [np.array([[1.0, -1.0]])], values=[torch.zeros(3, 1), None])
+    # an integer grid is differentiated in float64
+    d = autograd_derivative(lambda t: t**2, [0, 1, 2])
+    assert np.array_equal(d, [0.0, 2.0, 4.0]) and d.dtype == np.float64
+    plt.close("all")
