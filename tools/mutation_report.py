@@ -76,11 +76,12 @@ def run(module: str, equivalents: dict[str, str]) -> float:
     start = time.perf_counter()
     # a second pass picks up verdicts mutmut itself reset during the first (e.g. timeouts after a
     # change of the timeout settings in pyproject.toml)
-    for _ in range(2):
+    for recheck_survivors in (True, False):
         todo = [
             name
             for name, status in (verdicts(module) or {}).items()
-            if status == "not checked" or (status == "survived" and name not in equivalents)
+            if status == "not checked"
+            or (recheck_survivors and status == "survived" and name not in equivalents)
         ]
         if not todo:
             break
