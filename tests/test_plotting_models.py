@@ -183,3 +183,23 @@ def test_table_html_is_exact():
         '<table class="hwlib-table"><thead><tr><th>x</th></tr></thead>'
         "<tbody><tr><td>1</td></tr></tbody></table>"
     )
+
+
+def test_threshold_network_checks_widths_between_layers():
+    # 3 inputs -> 2 units -> 1 unit: the second layer takes the first layer's 2 outputs
+    net = ThresholdNetwork([(torch.ones(2, 3), torch.zeros(2)), (torch.ones(1, 2), torch.zeros(1))])
+    assert net.n_inputs == 3 and net(torch.ones(4, 3)).shape == (4,)
+    with pytest.raises(ValueError, match=r"^layer 1 expects 3 inputs but layer 0 gives 2$"):
+        ThresholdNetwork([(torch.ones(2, 3), torch.zeros(2)), (torch.ones(1, 3), torch.zeros(1))])
+
+
+def test_coordinate_grid_values_dtype_and_limits():
+    from hwlib.models import coordinate_grid
+
+    g = coordinate_grid(2, 3, dtype=torch.float64)
+    assert g.dtype == torch.float64
+    assert g.tolist() == [[-1.0, -1.0], [-1.0, 0.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 0.0], [1.0, 1.0]]
+    assert coordinate_grid(2).dtype == torch.float32 and coordinate_grid(2).shape == (4, 2)
+    for bad in (1, 2.0, True):
+        with pytest.raises(ValueError, match=rf"^width must be an int >= 2, got {bad!r}$"):
+            coordinate_grid(3, bad)
