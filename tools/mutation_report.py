@@ -11,9 +11,9 @@
    survivors not listed as equivalent (tests may have changed since: a survivor is checked again
    until it is killed or listed). Killed mutants are not run again: a rerun is incremental.
 
-The table gives, per module, the mutants killed (timeouts count as killed), survived, listed as
-equivalent in ``tests/mutation_equivalents.txt`` (one ``mutant name  reason`` per line; no
-observable behaviour changes), not run and the score ``killed / (all - equivalent)``. The exit
+The table gives, per module, the mutants killed (timeouts count as killed), survived (or run by
+no test), listed as equivalent in ``tests/mutation_equivalents.txt`` (one ``mutant name  reason``
+per line; no observable behaviour changes), not run and the score ``killed / (all - equivalent)``. The exit
 status is 1 when a module scores under ``--min`` (default 90 %) or a survivor is unexplained.
 """
 
@@ -81,7 +81,7 @@ def run(module: str, equivalents: dict[str, str]) -> float:
             name
             for name, status in (verdicts(module) or {}).items()
             if status == "not checked"
-            or (recheck_survivors and status == "survived" and name not in equivalents)
+            or (recheck_survivors and status in ("survived", "no tests") and name not in equivalents)
         ]
         if not todo:
             break
@@ -111,8 +111,10 @@ def table(modules, equivalents: dict[str, str], minimum: float) -> bool:
             continue
         stale -= set(found)
         killed = sum(s in ("killed", "timeout", "caught by type check") for s in found.values())
-        equivalent = sum(n in equivalents and s == "survived" for n, s in found.items())
-        survived = sum(s == "survived" for s in found.values()) - equivalent
+        # a mutant that no test runs ("no tests") survives as surely as one that tests run
+        missed = ("survived", "no tests")
+        equivalent = sum(n in equivalents and s in missed for n, s in found.items())
+        survived = sum(s in missed for s in found.values()) - equivalent
         not_run = len(found) - killed - survived - equivalent
         tested = len(found) - equivalent
         score = 100.0 * killed / tested if tested else 100.0
