@@ -383,3 +383,23 @@ def test_bench_dry_run_on_the_cpu(bench, monkeypatch, tmp_path, capsys):
     assert {r["check"] for r in data["correctness"]} >= {"naive fp16", "tiled fp16 16x16x16 g8 w4 s3"}
     assert all(r["ok"] == "yes" for r in data["correctness"])
     assert data["timers"][0]["agree"] == "yes"
+
+
+def test_load_model_row_and_argument_checks():
+    loads = matmul_global_loads(70, 39, 45, 32, 16)
+    assert loads.as_row() == {
+        "M": 70,
+        "N": 39,
+        "K": 45,
+        "tile": "32x16",
+        "naive loads": 2 * 70 * 39 * 45,
+        "tiled loads": 3 * 3 * 45 * (32 + 16),
+        "minimum": 70 * 45 + 45 * 39,
+        "naive / tiled": (2 * 70 * 39 * 45) / (3 * 3 * 45 * 48),
+    }
+    assert matmul_global_loads(1, 1, 1, 1, 1).tiled == 2  # 1 is a valid size and block
+    good = {"m": 4, "n": 4, "k": 4, "block_m": 2, "block_n": 2}
+    for name in good:
+        for bad in (0, 2.5, True):
+            with pytest.raises(ValueError, match=rf"^{name} must be a positive int, got {bad!r}$"):
+                matmul_global_loads(**{**good, name: bad})
