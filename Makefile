@@ -30,7 +30,7 @@ LEG_haswell := ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 OPENBLAS_CO
 LEG_sandybridge := ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 OPENBLAS_CORETYPE=Sandybridge
 LEGS ?= $(PORTABILITY_LEGS)
 
-.PHONY: help book test unit twins nbval portability execute sync lint lab clean data bench lock compat
+.PHONY: help book test unit twins nbval portability execute sync lint lab clean data bench lock compat mutation
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	@echo "== creating $(VENV) (torch, hwlib and the book's tools at the versions in $(LOCK); a few minutes on first use)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "pip==$(PIP_VERSION)"
-	$(PY) -m pip install --quiet --constraint $(LOCK) -e ".[book]"
+	$(PY) -m pip install --quiet --constraint $(LOCK) -e ".[book,mutation]"
 	@# warm matplotlib's font cache: its first-run message goes to stderr, which nbval compares
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot as plt; plt.figure()"
 	touch $@
@@ -112,7 +112,7 @@ bench: $(STAMP) data ## CPU benchmarks: tensor-resident loader vs DataLoader, th
 lock: ## refresh requirements.lock: every package of the book's environment, pinned (pip-tools)
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet "pip-tools==7.6.2"
-	CUSTOM_COMPILE_COMMAND="make lock" .venv-lock/bin/pip-compile --quiet --upgrade --extra book \
+	CUSTOM_COMPILE_COMMAND="make lock" .venv-lock/bin/pip-compile --quiet --upgrade --extra book --extra mutation \
 	  --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
 	@echo "$(LOCK) refreshed: commit it; the next make target rebuilds $(VENV) from it"
 
@@ -141,12 +141,18 @@ lint: $(STAMP) ## ruff on hwlib, tests, tools and the notebooks
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check src tests tools
 
+# MODULES="checks timing" restricts the run; every module by default. Kernels run under
+# Triton's CPU interpreter. Reruns are incremental (mutmut's cache in mutants/).
+MODULES ?=
+mutation: $(STAMP) ## mutation testing of hwlib (mutmut, slow: see the testing appendix); per-module table
+	$(PY) tools/mutation_report.py --run $(MODULES)
+
 lab: $(STAMP) ## open the book in JupyterLab (installs JupyterLab on first use)
 	$(PY) -m pip install --quiet "jupyterlab>=4" "jupytext==1.19.6"
 	$(VENV)/bin/jupyter lab book
 
 clean: ## remove the built book and caches (keeps .venv)
-	rm -rf _build .pytest_cache .ruff_cache
+	rm -rf _build .pytest_cache .ruff_cache mutants
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
 
 # ---- GPU runner (see README, "Running the GPU job") ----------------------------------

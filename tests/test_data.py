@@ -288,6 +288,10 @@ def test_real_fashion_mnist(tmp_path, monkeypatch):
     assert abs(float(ds.train.x.mean())) < 1e-4 and abs(float(ds.train.x.std()) - 1) < 1e-4
     counts = torch.bincount(torch.cat([ds.train.y, ds.val.y]), minlength=10)
     assert counts.tolist() == [6000] * 10
+    # the table of decompressed-file md5 sums against the real files (hashlib, not hwlib)
+    for name in NAMES:
+        raw = gzip.decompress((REAL_FASHION_MNIST / name).read_bytes())
+        assert md5(raw) == FASHION_MNIST_RAW_MD5[name], name
     # the test split against torchvision's own idx reader on the decompressed files
     for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
         (tmp_path / name).write_bytes(gzip.decompress((REAL_FASHION_MNIST / f"{name}.gz").read_bytes()))
@@ -507,3 +511,186 @@ def test_the_makefile_data_check_uses_the_public_api(tmp_path, monkeypatch, isol
     with pytest.raises(SystemExit) as present:
         exec(snippet, {})
     assert present.value.code == 0
+
+
+# --------------------------------------------------------------------------- audit: untested paths
+
+
+def test_split_and_dataset_to_move_every_tensor():
+    # the meta device stands in for a GPU: tensors move there without a GPU
+    ds = load("digits", val=0.1, seed=0)
+    moved = ds.to("meta")
+    for split in (moved.train, moved.val, moved.test):
+        assert split.x.device.type == "meta" and split.y.device.type == "meta" and split.device.type == "meta"
+    assert ds.train.x.device.type == "cpu"  # the original is left where it was
+    assert (moved.name, moved.classes, moved.mean, moved.std, moved.source) == (
+        ds.name,
+        ds.classes,
+        ds.mean,
+        ds.std,
+        ds.source,
+    )
+    assert moved.notes == ds.notes and moved.notes is not ds.notes  # a copy, not shared
+    assert [len(s) for s in (moved.train, moved.val, moved.test)] == [
+        len(ds.train),
+        len(ds.val),
+        len(ds.test),
+    ]
+    no_val = load("digits", val=0).to("meta")
+    assert no_val.val is None and no_val.test.x.device.type == "meta"
+    s = Split(torch.zeros(3, 2), torch.zeros(3, dtype=torch.long)).to(torch.device("meta"))
+    assert s.x.device.type == "meta" and s.y.device.type == "meta" and s.y.dtype == torch.long
+
+
+def test_load_puts_every_split_on_the_device():
+    ds = load("digits", val=0.1, seed=0, device="meta")
+    assert {t.device.type for s in (ds.train, ds.val, ds.test) for t in (s.x, s.y)} == {"meta"}
+    cpu = load("digits", val=0.1, seed=0)
+    assert ds.mean == cpu.mean and ds.std == cpu.std and ds.notes == cpu.notes
+
+
+def test_dataset_summary_is_one_table_row():
+    ds = load("digits", val=100, seed=0)
+    assert ds.summary() == {
+        "dataset": "digits",
+        "train": 1797 - 359 - 100,
+        "val": 100,
+        "test": 359,
+        "input": "1x8x8",
+        "classes": 10,
+    }
+    assert load("digits", val=0).summary()["val"] == 0
+
+
+def test_downloads_allowed(monkeypatch):
+    monkeypatch.delenv("HWLIB_OFFLINE", raising=False)
+    assert data.downloads_allowed() and data.downloads_allowed(True) and not data.downloads_allowed(False)
+    monkeypatch.setenv("HWLIB_OFFLINE", "1")
+    assert not data.downloads_allowed() and data.downloads_allowed(True)  # an explicit True wins
+
+
+def write_fmnist(folder: Path, monkeypatch, arrays: dict) -> None:
+    """Write ``arrays`` as Fashion-MNIST's four gz files, with the md5 tables patched to them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, a in arrays.items():
+        raw = idx_bytes(a)
+        blob = gzip.compress(raw, mtime=0)
+        (folder / name).write_bytes(blob)
+        monkeypatch.setitem(FASHION_MNIST_RAW_MD5, name, md5(raw))
+        monkeypatch.setitem(FASHION_MNIST_GZ_MD5, name, md5(blob))
+
+
+def test_files_are_read_once_until_they_change(tmp_path, monkeypatch, isolated, fake_fmnist):
+    _, _, write = fake_fmnist
+    folder = write(tmp_path / "user")
+    monkeypatch.setenv("HWLIB_DATA", str(folder))
+    reads = []
+    real = data._read_verified
+    monkeypatch.setattr(
+        data, "_read_verified", lambda path, name, *a: reads.append(name) or real(path, name, *a)
+    )
+    first = load("fashion_mnist", val=0, normalize=False)
+    load("fashion_mnist", val=0, normalize=False)
+    assert len(reads) == 4  # the second load comes from memory
+    # a file replaced by other (valid) contents is read again: the key holds size and mtime
+    rng = np.random.default_rng(1)
+    new_test = rng.integers(0, 256, (20, 28, 28), dtype=np.uint8)
+    arrays = {
+        "train-images-idx3-ubyte.gz": None,
+        "train-labels-idx1-ubyte.gz": None,
+        "t10k-images-idx3-ubyte.gz": new_test,
+        "t10k-labels-idx1-ubyte.gz": None,
+    }
+    write_fmnist(folder, monkeypatch, {k: v for k, v in arrays.items() if v is not None})
+    second = load("fashion_mnist", val=0, normalize=False)
+    assert len(reads) == 8
+    pixels = (second.test.x[:, 0] * 255).round().to(torch.uint8).numpy()
+    assert np.array_equal(pixels, new_test) and not torch.equal(first.test.x, second.test.x)
+
+
+@pytest.mark.parametrize("fault", ["labels", "rank", "dtype"])
+def test_unexpected_fashion_mnist_arrays_are_rejected(tmp_path, monkeypatch, isolated, fault):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (10, 28, 28), dtype=np.uint8)
+    labels = np.arange(10, dtype=np.uint8)
+    arrays = {
+        "train-images-idx3-ubyte.gz": images,
+        "train-labels-idx1-ubyte.gz": labels,
+        "t10k-images-idx3-ubyte.gz": images[:4],
+        "t10k-labels-idx1-ubyte.gz": labels[:4],
+    }
+    if fault == "labels":
+        arrays["t10k-labels-idx1-ubyte.gz"] = labels[:3]  # 4 images, 3 labels
+    elif fault == "rank":
+        arrays["train-images-idx3-ubyte.gz"] = images.reshape(10, 784)
+    else:
+        arrays["train-images-idx3-ubyte.gz"] = images.astype(">i2")
+    write_fmnist(tmp_path / "user", monkeypatch, arrays)
+    monkeypatch.setenv("HWLIB_DATA", str(tmp_path / "user"))
+    with pytest.raises(ChecksumError, match=r"^unexpected Fashion-MNIST arrays: images \("):
+        load("fashion_mnist")
+
+
+def fake_cifar_download(monkeypatch, source: Path, fail: bool = False) -> list:
+    """Replace torchvision's CIFAR10 so that ``download=True`` copies ``source`` (or fails midway)."""
+    import shutil
+
+    import torchvision.datasets
+    from torchvision.datasets import CIFAR10
+
+    calls = []
+
+    class FakeCIFAR10(CIFAR10):
+        def __init__(self, root, train=True, download=False, **kw):
+            if download:
+                calls.append(Path(root))
+                target = Path(root) / CIFAR10.base_folder
+                shutil.copytree(source / CIFAR10.base_folder, target)
+                if fail:
+                    (target / "data_batch_5").unlink()  # a half-written folder is left behind
+                    raise ConnectionResetError("connection reset (test)")
+            super().__init__(root, train=train, download=False, **kw)
+
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", FakeCIFAR10)
+    return calls
+
+
+def test_cifar10_download_lands_atomically_in_the_cache(tmp_path, monkeypatch, isolated):
+    batches = write_cifar(tmp_path / "origin", monkeypatch)
+    calls = fake_cifar_download(monkeypatch, tmp_path / "origin")
+    cache = tmp_path / "cache"
+    stale = cache / "cifar-10-batches-py"
+    stale.mkdir(parents=True)
+    (stale / "data_batch_1").write_bytes(b"corrupt")  # a broken earlier copy is replaced
+    ds = load("cifar10", val=0, download=True)
+    assert ds.source == "download" and len(ds.test) == 6
+    assert ds.test.y.tolist() == batches["test_batch"][1]
+    (where,) = calls
+    assert where.parent == cache and where.name.startswith(".download-")  # downloaded beside the cache
+    assert sorted(p.name for p in cache.iterdir()) == ["cifar-10-batches-py"]  # temporary folder removed
+    assert cifar10_available()
+    # the next load finds it in the cache without downloading
+    assert load("cifar10", val=0).source == "cache" and len(calls) == 1
+
+
+def test_a_failed_cifar10_download_leaves_nothing_behind(tmp_path, monkeypatch, isolated):
+    write_cifar(tmp_path / "origin", monkeypatch)
+    fake_cifar_download(monkeypatch, tmp_path / "origin", fail=True)
+    with pytest.raises(DataUnavailableError) as err:
+        load("cifar10", download=True)
+    assert "the download failed (ConnectionResetError: connection reset (test))" in str(err.value)
+    assert list((tmp_path / "cache").iterdir()) == []
+    assert not cifar10_available()
+
+
+def test_cifar10_not_downloaded_when_downloads_are_off(tmp_path, monkeypatch, isolated):
+    write_cifar(tmp_path / "origin", monkeypatch)
+    calls = fake_cifar_download(monkeypatch, tmp_path / "origin")
+    with pytest.raises(
+        DataUnavailableError, match=r"downloads are off \(HWLIB_OFFLINE is set or download=False\)"
+    ):
+        load("cifar10", download=False)
+    monkeypatch.setenv("HWLIB_OFFLINE", "1")
+    with pytest.raises(DataUnavailableError, match="downloads are off"):
+        load("cifar10")
+    assert calls == []

@@ -43,8 +43,10 @@ def test_linear_backward_matches_autograd(bias):
     layer.weight = _leaf(layer.weight)
     if bias:
         layer.bias = _leaf(layer.bias)
-    (layer.forward(x) * upstream).sum().backward()
+    # the reference goes through torch's own linear, not the module's forward
+    (F.linear(x, layer.weight, layer.bias) * upstream).sum().backward()
     with torch.no_grad():
+        layer.forward(x)
         grad_x = layer.backward(upstream)
     torch.testing.assert_close(grad_x, x.grad)
     torch.testing.assert_close(layer.grad_weight, layer.weight.grad)
@@ -117,7 +119,7 @@ def test_relu_backward_matches_autograd_including_zeros():
     relu = ReLU()
     out = relu.forward(x)
     torch.testing.assert_close(out, torch.relu(x))
-    (out * upstream).sum().backward()
+    (torch.relu(x) * upstream).sum().backward()  # the reference: torch's relu, not the module
     with torch.no_grad():
         torch.testing.assert_close(relu.backward(upstream), x.grad)
     assert relu.parameters() == [] and relu.gradients() == []
@@ -206,10 +208,19 @@ def test_chain_backward_matches_autograd_for_a_whole_network():
             layer.weight, layer.bias = _leaf(layer.weight), _leaf(layer.bias)
     x = _leaf(torch.randn(5, 3, 2, 2, generator=g, dtype=DT))
     labels = torch.randint(0, 4, (5,), generator=g)
+    # the reference: the same network written with torch.nn.functional, differentiated by autograd
+    h = x.flatten(1)
+    linears = [m for m in net.modules if isinstance(m, Linear)]
+    for i, layer in enumerate(linears):
+        h = F.linear(h, layer.weight, layer.bias)
+        if i < len(linears) - 1:
+            h = torch.relu(h)
+    reference = F.cross_entropy(h, labels)
+    reference.backward()
     ce = CrossEntropy()
-    loss = ce(net(x), labels)
-    loss.backward()
     with torch.no_grad():
+        loss = ce(net(x), labels)
+        torch.testing.assert_close(loss, reference.detach())
         grad_x = net.backward(ce.backward())
     torch.testing.assert_close(grad_x, x.grad)
     params, grads = net.parameters(), net.gradients()

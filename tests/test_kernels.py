@@ -11,6 +11,7 @@ import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -102,7 +103,84 @@ def test_tiled_matmul_matches_torch_on_awkward_sizes(dtype, tol):
 def test_tiled_matmul_default_config_and_tiny_inputs():
     a, b = rand(3, 1, seed=5), rand(1, 2, seed=6)  # far smaller than one tile
     assert rel_error(matmul_tiled(a, b), a.double() @ b.double()) < 1e-6
-    assert isinstance(default_tile_config(torch.float32), TileConfig)
+    # under the interpreter: small tiles, so that unit tests cover several tiles and the edges
+    if kernels.INTERPRETED:
+        assert default_tile_config(torch.float32) == TileConfig(
+            32, 32, 16, group_m=2, num_warps=4, num_stages=1
+        )
+
+
+def test_default_tile_config_on_a_gpu(monkeypatch):
+    # the compiled branch, as its docstring documents it: 128 x 128 tiles, K step 64 (float16), 32 (float32)
+    monkeypatch.setattr(kernels, "INTERPRETED", False)
+    assert default_tile_config(torch.float32) == TileConfig(128, 128, 32, 8, num_warps=8, num_stages=3)
+    assert default_tile_config(torch.float16) == TileConfig(128, 128, 64, 8, num_warps=8, num_stages=3)
+    assert default_tile_config() == default_tile_config(torch.float16)
+
+
+def test_cuda_tile_configs_are_triton_tutorials():
+    got = [
+        (c.block_m, c.block_n, c.block_k, c.group_m, c.num_warps, c.num_stages)
+        for c in kernels.CUDA_TILE_CONFIGS
+    ]
+    assert got == [
+        (128, 256, 64, 8, 8, 3),
+        (64, 256, 32, 8, 4, 4),
+        (128, 128, 64, 8, 8, 3),
+        (128, 128, 32, 8, 4, 4),
+        (128, 64, 32, 8, 4, 4),
+        (64, 128, 32, 8, 4, 4),
+        (64, 64, 32, 8, 4, 4),
+    ]
+
+
+class FakeKernel:
+    """Stands in for a Triton kernel: records the grid and the arguments of each launch."""
+
+    def __init__(self):
+        self.launches = []
+
+    def __getitem__(self, grid):
+        return lambda *args, **kw: self.launches.append((grid, args, kw))
+
+
+def test_matmul_tiled_launch_precision_and_grid(monkeypatch):
+    fake = FakeKernel()
+    monkeypatch.setattr(kernels, "_matmul_tiled_kernel", fake)
+    a, b = rand(70, 45), rand(45, 39)
+    config = TileConfig(32, 16, 16, group_m=4, num_warps=2, num_stages=2)
+    matmul_tiled(a, b, config=config)
+    matmul_tiled(a, b, config=config, tf32=True)
+    matmul_tiled(a.half(), b.half(), config=config)  # tf32 does not apply to float16: tl.dot's default
+    precisions = [kw["INPUT_PRECISION"] for _, _, kw in fake.launches]
+    assert precisions == ["ieee", "tf32", "tf32"]
+    grid, args, kw = fake.launches[0]
+    assert grid == (math.ceil(70 / 32) * math.ceil(39 / 16),)
+    assert args[3:6] == (70, 39, 45) and args[6:12] == (45, 1, 39, 1, 39, 1)
+    assert {k: kw[k] for k in ("BLOCK_M", "BLOCK_N", "BLOCK_K", "GROUP_M", "num_warps", "num_stages")} == {
+        "BLOCK_M": 32,
+        "BLOCK_N": 16,
+        "BLOCK_K": 16,
+        "GROUP_M": 4,
+        "num_warps": 2,
+        "num_stages": 2,
+    }
+
+
+def test_matmul_tiled_tf32_runs_and_is_close():
+    a, b = rand(20, 24, seed=7), rand(24, 18, seed=8)
+    c = matmul_tiled(a, b, tf32=True)
+    assert c.dtype == torch.float32 and rel_error(c, a.double() @ b.double()) < 2e-3
+
+
+def test_naive_matmul_on_strided_inputs():
+    a, b = rand(9, 21, seed=9), rand(21, 7, seed=10)
+    ref = a.double() @ b.double()
+    at, bt = a.t().contiguous().t(), b.t().contiguous().t()  # column-major views
+    assert not at.is_contiguous() and not bt.is_contiguous()
+    assert rel_error(matmul_naive(at, bt, block_k=16), ref) < 1e-6
+    sliced = rand(9, 42, seed=11)[:, ::2]  # a stride of 2 along K
+    assert rel_error(matmul_naive(sliced, b, block_k=16), sliced.double() @ b.double()) < 1e-6
 
 
 def test_matmul_rejects_bad_input():
@@ -132,29 +210,53 @@ def test_tile_config_validation():
         TileConfig(num_stages=0)
 
 
-def simulate_loads(m, n, k, bm, bn, bk):
-    """Walk the kernels' loops and count every unmasked element load (the independent route)."""
-    naive = 0
-    for _i in range(m):
-        for _j in range(n):
-            for k0 in range(0, k, bk):
-                naive += 2 * min(bk, k - k0)  # a row chunk of A and a column chunk of B
-    tiled = 0
-    for _tm in range(math.ceil(m / bm)):
-        for _tn in range(math.ceil(n / bn)):
-            for k0 in range(0, k, bk):
-                live_k = min(bk, k - k0)
-                tiled += bm * live_k + live_k * bn  # full tiles: edge rows wrap, K lanes past the end masked
-    return naive, tiled
+@pytest.fixture
+def count_loads(monkeypatch):
+    """Count the elements the kernels really load: every unmasked lane of every ``tl.load``.
+
+    Under the interpreter each ``tl.load`` goes through ``InterpreterBuilder.create_masked_load``
+    with the pointers and the mask of that load, so the count is the kernel's own, not a model.
+    """
+    if not kernels.INTERPRETED:
+        pytest.skip("counts loads through Triton's CPU interpreter")
+    from triton.runtime.interpreter import InterpreterBuilder
+
+    counted = []
+    real = InterpreterBuilder.create_masked_load
+
+    def load(self, ptrs, mask, *args, **kw):
+        counted.append(int(np.broadcast_to(mask.data, ptrs.data.shape).sum()))
+        return real(self, ptrs, mask, *args, **kw)
+
+    monkeypatch.setattr(InterpreterBuilder, "create_masked_load", load)
+    return counted
+
+
+@pytest.mark.parametrize("m, n, k", [(5, 3, 37), (3, 4, 16)])
+def test_naive_kernel_loads_what_the_model_says(count_loads, m, n, k):
+    a, b = rand(m, k, seed=1), rand(k, n, seed=2)
+    c = matmul_naive(a, b, block_k=16)
+    assert rel_error(c, a.double() @ b.double()) < 1e-6
+    assert sum(count_loads) == matmul_global_loads(m, n, k).naive == 2 * m * n * k
 
 
 @pytest.mark.parametrize(
-    "m, n, k, bm, bn", [(70, 39, 45, 32, 32), (64, 64, 64, 16, 16), (5, 130, 17, 64, 32)]
+    "m, n, k, bm, bn", [(40, 20, 37, 16, 16), (17, 33, 16, 32, 16), (16, 16, 40, 16, 32)]
 )
-def test_load_model_matches_a_walk_through_the_loops(m, n, k, bm, bn):
+def test_tiled_kernel_loads_what_the_model_says(count_loads, m, n, k, bm, bn):
+    a, b = rand(m, k, seed=3), rand(k, n, seed=4)
+    c = matmul_tiled(a, b, config=TileConfig(bm, bn, 16, group_m=2, num_stages=1))
+    assert rel_error(c, a.double() @ b.double()) < 1e-6
     loads = matmul_global_loads(m, n, k, bm, bn)
-    assert (loads.naive, loads.tiled) == simulate_loads(m, n, k, bm, bn, 16)
-    assert loads.minimum == m * k + k * n and loads.minimum <= loads.tiled <= loads.naive
+    assert sum(count_loads) == loads.tiled
+    # and the model's closed form for these sizes, computed by hand: tiles * K * (bm + bn)
+    assert loads.tiled == math.ceil(m / bm) * math.ceil(n / bn) * k * (bm + bn)
+    assert loads.minimum == m * k + k * n and loads.naive == 2 * m * n * k
+
+
+def test_doublify_loads_each_element_once(count_loads):
+    doublify(rand(1000), block_size=64)  # 16 programs, the last one partial
+    assert sum(count_loads) == 1000 and len(count_loads) == 16
 
 
 def test_load_model_ratio_is_the_tile_size_for_square_tiles():
@@ -281,3 +383,23 @@ def test_bench_dry_run_on_the_cpu(bench, monkeypatch, tmp_path, capsys):
     assert {r["check"] for r in data["correctness"]} >= {"naive fp16", "tiled fp16 16x16x16 g8 w4 s3"}
     assert all(r["ok"] == "yes" for r in data["correctness"])
     assert data["timers"][0]["agree"] == "yes"
+
+
+def test_load_model_row_and_argument_checks():
+    loads = matmul_global_loads(70, 39, 45, 32, 16)
+    assert loads.as_row() == {
+        "M": 70,
+        "N": 39,
+        "K": 45,
+        "tile": "32x16",
+        "naive loads": 2 * 70 * 39 * 45,
+        "tiled loads": 3 * 3 * 45 * (32 + 16),
+        "minimum": 70 * 45 + 45 * 39,
+        "naive / tiled": (2 * 70 * 39 * 45) / (3 * 3 * 45 * 48),
+    }
+    assert matmul_global_loads(1, 1, 1, 1, 1).tiled == 2  # 1 is a valid size and block
+    good = {"m": 4, "n": 4, "k": 4, "block_m": 2, "block_n": 2}
+    for name in good:
+        for bad in (0, 2.5, True):
+            with pytest.raises(ValueError, match=rf"^{name} must be a positive int, got {bad!r}$"):
+                matmul_global_loads(**{**good, name: bad})

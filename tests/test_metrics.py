@@ -40,3 +40,44 @@ def test_psnr_rejects_bad_input():
         psnr(np.zeros(0), np.zeros(0))
     with pytest.raises(TypeError, match="real-valued"):
         psnr(np.array(["a"]), np.zeros(1))
+
+
+def test_mse_is_computed_in_float64_from_float32_input():
+    # float32 differences squared and averaged in float32 lose ~1e-7 relative; the float64 route
+    # (the float32 values read exactly, then squared in float64) is what mse promises
+    g = torch.Generator().manual_seed(0)
+    pred = torch.rand(1000, generator=g)
+    target = torch.rand(1000, generator=g)
+    exact = float(np.mean((pred.numpy().astype(np.float64) - target.numpy().astype(np.float64)) ** 2))
+    assert mse(pred, target) == pytest.approx(exact, rel=1e-13, abs=0)
+    assert mse(pred.numpy(), target.numpy()) == pytest.approx(exact, rel=1e-13, abs=0)
+    assert mse([1, 2], [0, 0]) == 2.5  # integers are read as numbers
+
+
+def test_metrics_error_messages_name_the_input_and_the_fix():
+    with pytest.raises(
+        ValueError,
+        match=r"^prediction has shape \(16, 1\) but target has shape \(4, 4\); reshape one to the other "
+        r"\(e\.g\. prediction\.reshape\(target\.shape\)\) before comparing$",
+    ):
+        mse(torch.zeros(16, 1), torch.zeros(4, 4))
+    with pytest.raises(ValueError, match=r"^cannot compute the error of empty images$"):
+        mse(np.zeros(0), np.zeros(0))
+    with pytest.raises(
+        ValueError, match=r"^prediction or target contains NaN or infinity; check the model's output$"
+    ):
+        mse(np.zeros(2), np.array([0.0, math.inf]))
+    with pytest.raises(TypeError, match=r"^prediction is complex; pass real-valued images$"):
+        mse(torch.zeros(2, dtype=torch.complex64), torch.zeros(2))
+    with pytest.raises(TypeError, match=r"^target is complex; pass real-valued images$"):
+        mse(torch.zeros(2), torch.zeros(2, dtype=torch.complex64))
+    with pytest.raises(TypeError, match=r"^target must be a real-valued array or tensor, got dtype <U1$"):
+        mse(np.zeros(1), np.array(["a"]))
+    with pytest.raises(
+        TypeError, match=r"^prediction must be a real-valued array or tensor, got dtype complex128$"
+    ):
+        mse(np.zeros(1, dtype=complex), np.zeros(1))
+    with pytest.raises(
+        ValueError, match=r"^data_range must be a positive number \(1\.0 for \[0, 1\] images\), got -1$"
+    ):
+        psnr(np.zeros(1), np.ones(1), data_range=-1)

@@ -177,3 +177,79 @@ def test_draw_network_rejects_shapes_that_do_not_fit():
         draw_network([2, 3, 1], [np.ones(6), w[1]])
     with pytest.raises(ValueError, match="node_labels"):
         draw_network([2, 3, 1], w, node_labels=[["a"], ["b"], ["c"]])
+
+
+def test_draw_network_reads_tensors_of_any_shape_and_int_grids():
+    from hwlib.plotting import autograd_derivative
+
+    # per-layer values given as tensors, one as a column: read as flat float arrays
+    ax = draw_network(
+        [2, 1],
+        [np.array([[1.0, -1.0]])],
+        values=[torch.tensor([[0.5], [1.5]]), torch.tensor([2.0], requires_grad=True)],
+    )
+    texts = [t.get_text() for t in ax.texts]
+    assert "0.50" in texts and "1.50" in texts and "2.00" in texts
+    with pytest.raises(ValueError, match=r"^values\[0\] has 3 values but layer 0 has 2 nodes$"):
+        draw_network([2, 1], [np.array([[1.0, -1.0]])], values=[torch.zeros(3, 1), None])
+    # an integer grid is differentiated in float64
+    d = autograd_derivative(lambda t: t**2, [0, 1, 2])
+    assert np.array_equal(d, [0.0, 2.0, 4.0]) and d.dtype == np.float64
+    plt.close("all")
+
+
+def test_draw_network_geometry_follows_its_docstring():
+    from matplotlib.colors import to_rgba
+
+    sizes = [2, 3, 1]
+    w0 = np.array([[1.0, -2.0], [0.5, 3.0], [-0.25, 0.0]])
+    w1 = np.array([[2.0, -1.0, 0.75]])
+    ax = draw_network(sizes, [w0, w1], grads=[None, [0.1, 0.2, 0.3], None], biases=[None, None, [0.5]])
+    circles = [p for p in ax.patches if isinstance(p, matplotlib.patches.Circle)]
+    centres = [tuple(c.center) for c in circles]
+    layers = [centres[:2], centres[2:5], centres[5:]]
+    xs = [layer[0][0] for layer in layers]
+    # layers left to right at equal spacing; nodes of a layer share x, top to bottom, centred on y = 0
+    assert xs[0] < xs[1] < xs[2] and xs[1] - xs[0] == pytest.approx(xs[2] - xs[1])
+    for layer in layers:
+        assert len({x for x, _ in layer}) == 1
+        ys = [y for _, y in layer]
+        assert ys == sorted(ys, reverse=True) and sum(ys) == pytest.approx(0.0)
+        assert all(a - b == pytest.approx(1.0) for a, b in zip(ys, ys[1:]))
+    assert len({c.radius for c in circles}) == 1
+    r = circles[0].radius
+    # one line per edge, from input node i to output node j, coloured by the weight's sign
+    lines = ax.get_lines()
+    edges = {}
+    for line in lines:
+        (x0, x1), (y0, y1) = line.get_xdata(), line.get_ydata()
+        li = xs.index(x0)
+        i, j = layers[li].index((x0, y0)), layers[li + 1].index((x1, y1))
+        edges[(li, j, i)] = line
+    assert len(edges) == len(lines) == 2 * 3 + 3 * 1
+    weights = {(0, j, i): w0[j, i] for j in range(3) for i in range(2)}
+    weights.update({(1, 0, i): w1[0, i] for i in range(3)})
+    for key, w in weights.items():
+        expected = "tab:blue" if w >= 0 else "tab:orange"
+        assert to_rgba(edges[key].get_color()) == to_rgba(expected), key
+    # edge width grows linearly with |w|: widths against |w| lie on one increasing line
+    a = np.array([abs(w) for w in weights.values()])
+    lw = np.array([edges[k].get_linewidth() for k in weights])
+    slope, intercept = np.polyfit(a, lw, 1)
+    assert slope > 0 and intercept > 0 and np.allclose(slope * a + intercept, lw)
+    # each weight is written on its own edge, between a fifth and four fifths of the way
+    texts = {t.get_text(): t for t in ax.texts}
+    for key, w in weights.items():
+        (x0, x1), (y0, y1) = edges[key].get_xdata(), edges[key].get_ydata()
+        tx, ty = texts[format(w, ".2f")].get_position()
+        t = (tx - x0) / (x1 - x0)
+        assert 0.2 - 1e-9 <= t <= 0.8 + 1e-9 and ty == pytest.approx(y0 + t * (y1 - y0)), key
+    # node gradients in red under their node, the bias above its node
+    for i, g in enumerate([0.1, 0.2, 0.3]):
+        text = texts[f"∇{g:.2f}"]
+        x, y = layers[1][i]
+        assert text.get_position()[0] == x and text.get_position()[1] < y - r
+        assert to_rgba(text.get_color()) == to_rgba("tab:red")
+    bias = texts["b=0.50"]
+    assert bias.get_position()[0] == layers[2][0][0] and bias.get_position()[1] > layers[2][0][1] + r
+    plt.close("all")

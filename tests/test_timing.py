@@ -1,4 +1,5 @@
 import math
+import time
 
 import pytest
 import torch
@@ -71,8 +72,15 @@ def test_timing_summary_statistics():
 
 
 def test_time_cpu_on_a_real_callable():
-    t = time_cpu(lambda: sum(range(1000)), warmup=1, repeats=5)
-    assert t.repeats == 5 and all(x >= 0 for x in t.times_ms) and t.min_ms <= t.median_ms <= t.max_ms
+    # a callable that sleeps 2 ms: the default clock must see at least that much, and the
+    # repeats must not include the warm-up (5 repeats of a 2 ms sleep: far less than 1 s each)
+    calls = []
+    t = time_cpu(lambda: calls.append(1) or time.sleep(0.002), warmup=1, repeats=5)
+    assert len(calls) == 6 and t.repeats == 5
+    assert all(2.0 <= x < 1000.0 for x in t.times_ms)
+    assert (
+        sorted(t.times_ms)[2] == t.median_ms and min(t.times_ms) == t.min_ms and max(t.times_ms) == t.max_ms
+    )
 
 
 @pytest.mark.parametrize(
@@ -229,3 +237,102 @@ def test_time_cuda_structure_on_a_gpu():
     rows = compare_timers(lambda: x.mul_(1.0), warmup=1, repeats=3, bench_rep_ms=5, min_run_time_s=0.01)
     assert [r["timer"] for r in rows] == ["hwlib.time_cuda", "triton.do_bench", "torch.benchmark"]
     assert rows[0]["vs hwlib"] == 1.0 and all(r["median_ms"] > 0 for r in rows)
+
+
+# --------------------------------------------------------------------------- exact contracts
+
+
+@pytest.mark.parametrize(
+    "fn, names",
+    [
+        (elementwise_bytes, ("n", "itemsize", "reads", "writes")),
+        (matmul_flops, ("m", "n", "k")),
+        (matmul_bytes, ("m", "n", "k", "itemsize", "out_itemsize")),
+    ],
+)
+def test_counters_accept_zero_and_name_the_bad_argument(fn, names):
+    good = dict.fromkeys(names, 2)
+    for name in names:
+        assert fn(**{**good, name: 0}) >= 0  # zero is a valid count
+        for bad in (-1, 2.5):
+            with pytest.raises(ValueError, match=rf"^{name} must be an int >= 0, got {bad}$"):
+                fn(**{**good, name: bad})
+    assert elementwise_bytes(0, 4) == 0 and matmul_flops(0, 5, 5) == 0
+    assert matmul_bytes(1, 1, 1, 2, out_itemsize=0) == 4
+
+
+def test_rates_are_exact_and_accept_zero_work():
+    assert (
+        achieved_gbps(1e9, 1000.0) == 1.0 and achieved_gbps(0, 1.0) == 0.0 and achieved_gbps(0.5, 1.0) == 5e-7
+    )
+    assert achieved_tflops(1e12, 1000.0) == 1.0 and achieved_tflops(0, 1.0) == 0.0
+    assert achieved_tflops(0.5, 1.0) == 5e-10
+    with pytest.raises(ValueError, match=r"^flops must be >= 0, got -1$"):
+        achieved_tflops(-1, 1.0)
+    with pytest.raises(ValueError, match=r"^nbytes must be >= 0, got -1$"):
+        achieved_gbps(-1, 1.0)
+    for rate in (achieved_gbps, achieved_tflops):
+        for ms in (0.0, -1.0):
+            with pytest.raises(ValueError, match=rf"^ms must be > 0, got {ms}$"):
+                rate(1.0, ms)
+
+
+def test_time_cpu_default_counts():
+    calls = []
+    t = time_cpu(lambda: calls.append(1), clock=FakeClock([0.0, 0.001] * 10))
+    assert len(calls) == 2 + 10 and t.repeats == 10 and t.warmup == 2
+
+
+def test_callable_message_names_the_type():
+    with pytest.raises(TypeError, match=r"^fn must be a callable taking no arguments, got int$"):
+        time_cpu(42)
+
+
+def test_sweep_contracts():
+    rows = sweep(lambda n: lambda: n, [3], timer=fake_timer)
+    assert rows[0]["series"] == ""  # a single callable's series is unnamed unless given
+    with pytest.raises(ValueError, match=r"^sizes is empty: give at least one size$"):
+        sweep(lambda n: lambda: n, [], timer=fake_timer)
+    for bad in (2.5, True, 0):
+        with pytest.raises(ValueError, match=rf"^sizes must be positive ints, got {bad!r}$"):
+            sweep(lambda n: lambda: n, [bad], timer=fake_timer)
+    with pytest.raises(ValueError, match=r"^make_fn is an empty mapping: give at least one series$"):
+        sweep({}, [1], timer=fake_timer)
+    with pytest.raises(TypeError, match=r"^the timer must return a hwlib.timing.Timing, got float$"):
+        sweep(lambda n: lambda: n, [1], timer=lambda fn: 1.0)
+
+
+def test_crossover_at_the_first_size_and_exact_ties():
+    # equal at the first size, then apart for good: the first size
+    rows = [{"series": "a", "size": n, "median_ms": 1.0} for n in (1, 10, 100)] + [
+        {"series": "b", "size": n, "median_ms": v} for n, v in ((1, 1.0), (10, 2.0), (100, 3.0))
+    ]
+    assert crossover(rows, "a", "b") == 1.0
+    # identical series: the smallest shared size, with no division by a zero difference
+    same = [{"series": s, "size": n, "median_ms": 2.0} for s in ("a", "b") for n in (1, 10)]
+    assert crossover(same, "a", "b") == 1.0
+    # a ratio of exactly e (log difference exactly 1) before a tie is still a change of order
+    tie = [{"series": "a", "size": n, "median_ms": v} for n, v in ((1, math.e), (10, 1.0))] + [
+        {"series": "b", "size": n, "median_ms": 1.0} for n in (1, 10)
+    ]
+    assert crossover(tie, "a", "b") == 10.0
+
+
+def test_crossover_uses_the_ratio_of_the_two_series():
+    # cpu 2e-6 n^3 against a flat 2 ms: they cross where n^3 = 1e6, n = 100, as before
+    rows = [{"series": "cpu", "size": n, "median_ms": 2e-6 * n**3} for n in (10, 50, 200, 1000)] + [
+        {"series": "gpu", "size": n, "median_ms": 2.0} for n in (10, 50, 200, 1000)
+    ]
+    assert crossover(rows, "cpu", "gpu") == pytest.approx(100.0, rel=1e-12)
+
+
+def test_crossover_messages():
+    with pytest.raises(
+        ValueError, match=r"^series 'cpu' or 'tpu' missing from the table; it has \['cpu', 'gpu'\]$"
+    ):
+        crossover(power_law_rows(), "cpu", "tpu")
+    positive = r"^crossover works on a log scale: sizes and times must be positive$"
+    for a, b, size in ((1.0, 0.0, 1), (0.0, 1.0, 1), (1.0, 1.0, 0), (1.0, -1.0, 1)):
+        rows = [{"series": "a", "size": size, "median_ms": a}, {"series": "b", "size": size, "median_ms": b}]
+        with pytest.raises(ValueError, match=positive):
+            crossover(rows, "a", "b")

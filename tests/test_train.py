@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 import torch
@@ -99,8 +100,28 @@ def test_fit_learns_digits_and_records_history(digits):
     )
     rows = history.rows()
     assert list(rows[0]) == ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"]
-    # the recorded validation numbers are what evaluate() says about the final model
-    assert (history.last.val_loss, history.last.val_acc) == pytest.approx(evaluate(net, digits.val))
+    assert [r["val_acc"] for r in rows] == history.column("val_acc")
+
+
+def test_fit_validation_metrics_match_an_independent_evaluation(digits):
+    # dropout makes train and eval mode differ, so a validation pass in train mode (or with
+    # gradients, or on another model state) gives other numbers than this direct computation
+    torch.manual_seed(0)
+    net = mlp([64, 32, 10], dropout=0.5)
+    history = fit(
+        net, digits.train, torch.optim.SGD(net.parameters(), lr=0.05), 2, val=digits.val, batch_size=64
+    )
+    assert net.training  # fit leaves the model in train mode
+    net.eval()
+    with torch.no_grad():
+        logits = net(digits.val.x)  # the whole split at once, no hwlib code involved
+    net.train()
+    expected_loss = F.cross_entropy(logits.double(), digits.val.y).item()
+    expected_acc = (logits.argmax(1) == digits.val.y).sum().item() / len(digits.val)
+    assert history.last.val_loss == pytest.approx(expected_loss, rel=1e-6)
+    assert history.last.val_acc == expected_acc
+    # and after the first epoch: the records are per epoch, not copies of the last one
+    assert history[0].val_loss != history.last.val_loss
     with pytest.raises(KeyError, match="val_acc"):
         history.column("accuracy")
 
@@ -204,8 +225,199 @@ def test_progress_bar_only_when_asked(capsys):
     assert captured.err == "" and captured.out == ""
 
 
-def test_fit_moves_the_model_to_the_device(digits):
+class Spy:
+    """Stands in for a batch tensor: records where it is asked to move, then hands over the tensor."""
+
+    def __init__(self, tensor, log):
+        self.tensor, self.log = tensor, log
+
+    def to(self, device, non_blocking=False):
+        self.log.append(torch.device(device))
+        return self.tensor
+
+
+def test_fit_moves_the_model_and_every_batch_to_the_device(digits, monkeypatch):
+    # only the CPU is here, so moves are observed, not inferred from where tensors end up
     net = mlp([64, 8, 10])
+    moved = []
+    real_to = nn.Module.to
+    monkeypatch.setattr(net, "to", lambda *a, **k: moved.append(a) or real_to(net, *a, **k))
     fit(net, digits.train.take(64), torch.optim.SGD(net.parameters(), lr=0.1), 1, device="cpu")
-    assert next(net.parameters()).device.type == "cpu"
-    assert train._model_device(nn.Flatten()).type == "cpu"
+    assert moved == [("cpu",)]
+    fit(net, digits.train.take(64), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert moved == [("cpu",)]  # no device given: the model stays where it is
+    log = []
+    x, y = digits.train.x[:8], digits.train.y[:8]
+    batches = [(Spy(x, log), Spy(y, log)), (Spy(x, log), Spy(y, log))]
+    fit(net, batches, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    evaluate(net, batches)
+    assert log == [torch.device("cpu")] * 8  # x and y of both batches, in fit and in evaluate
+
+
+def test_model_device_is_where_the_parameters_are():
+    assert train._model_device(nn.Flatten()).type == "cpu"  # no parameters: the CPU
+    net = nn.Linear(2, 2, device="meta")
+    assert train._model_device(net) == torch.device("meta")
+
+
+def test_evaluate_weights_batches_by_size_and_restores_eval_mode():
+    data = blobs(250)
+    net = mlp([2, 8, 3])
+    net.eval()
+    loss, acc = evaluate(net, data, batch_size=64)  # 64, 64, 64, 58
+    assert not net.training  # the mode it had is restored
+    with torch.no_grad():
+        logits = net(data.x)
+    assert loss == pytest.approx(F.cross_entropy(logits.double(), data.y).item(), rel=1e-6)
+    assert acc == (logits.argmax(1) == data.y).double().mean().item()
+    with pytest.raises(ValueError, match=r"^evaluate\(\) got no examples$"):
+        evaluate(net, [])
+    with pytest.raises(ValueError, match=r"^fit\(\) got no training examples$"):
+        fit(net, [], torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
+def test_fit_defaults_and_zero_epochs():
+    data = blobs(120)
+
+    def losses(**kw):
+        torch.manual_seed(3)
+        net = mlp([2, 8, 3])
+        return fit(net, data, torch.optim.SGD(net.parameters(), lr=0.1), 2, batch_size=32, **kw).column(
+            "train_loss"
+        )
+
+    assert losses() == losses(seed=0) != losses(seed=1)  # the shuffling seed defaults to 0
+    net = mlp([2, 8, 3])
+    before = [p.clone() for p in net.parameters()]
+    history = fit(net, data, torch.optim.SGD(net.parameters(), lr=0.1), 0)
+    assert len(history) == 0 and all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+    with pytest.raises(ValueError, match=r"^epochs must be a non-negative int, got 1.5$"):
+        fit(net, data, torch.optim.SGD(net.parameters(), lr=0.1), 1.5)
+    with pytest.raises(
+        KeyError,
+        match=r"unknown column 'accuracy'; choose one of epoch, train_loss, train_acc, val_loss, val_acc, "
+        r"seconds",
+    ):
+        History().column("accuracy")
+
+
+class OnlyIterable:
+    """Batches without a length (a stream): the progress bar cannot know its total."""
+
+    def __init__(self, split, size):
+        self.split, self.size = split, size
+
+    def __iter__(self):
+        for i in range(0, len(self.split), self.size):
+            yield self.split.x[i : i + self.size], self.split.y[i : i + self.size]
+
+
+def test_progress_bar_total_is_epochs_times_batches(capsys):
+    net = mlp([2, 4, 3])
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    fit(net, blobs(300), opt, 2, progress=True, batch_size=100)  # 3 batches an epoch
+    err = capsys.readouterr().err
+    assert "6/6" in err and "100%" in err
+    fit(net, OnlyIterable(blobs(300), 100), opt, 2, progress=True)
+    err = capsys.readouterr().err
+    assert "6batch" in err.replace(" ", "") and "%" not in err  # no total: a count, no percentage
+
+
+def test_train_metrics_are_exact_weighted_means(monkeypatch):
+    # lr=0: the model is fixed, so every batch's loss and accuracy can be recomputed independently
+    data = blobs(250)
+    torch.manual_seed(4)
+    net = mlp([2, 8, 3])
+    seen = []
+
+    def loss_fn(logits, y):
+        seen.append((logits.detach().clone(), y.clone()))
+        return F.cross_entropy(logits, y)
+
+    start = time.perf_counter()
+    history = fit(net, data, torch.optim.SGD(net.parameters(), lr=0.0), 1, loss_fn=loss_fn, batch_size=64)
+    elapsed = time.perf_counter() - start
+    n = sum(len(y) for _, y in seen)
+    loss = sum(F.cross_entropy(z, y).double().item() * len(y) for z, y in seen) / n
+    acc = sum((z.argmax(1) == y).sum().item() for z, y in seen) / n
+    assert n == 250 and history.last.train_loss == pytest.approx(loss, rel=1e-14, abs=0)
+    assert history.last.train_acc == acc and 0 <= acc <= 1
+    assert 0 < history.last.seconds <= elapsed
+
+
+def test_validation_uses_the_callers_loss():
+    data, val = blobs(200, seed=1), blobs(100, seed=2)
+    torch.manual_seed(5)
+    net = mlp([2, 8, 3])
+    half_loss = lambda z, y: 0.5 * F.cross_entropy(z, y)
+    history = fit(net, data, torch.optim.SGD(net.parameters(), lr=0.1), 1, loss_fn=half_loss, val=val)
+    with torch.no_grad():
+        expected = 0.5 * F.cross_entropy(net.eval()(val.x).double(), val.y).item()
+    assert history.last.val_loss == pytest.approx(expected, rel=1e-6)
+
+
+def test_evaluate_walks_the_data_in_order():
+    # the same batches as a plain loop over consecutive slices, so the same float32 batch means
+    data = blobs(250)
+    torch.manual_seed(6)
+    net = mlp([2, 8, 3]).eval()
+    with torch.no_grad():
+        total = sum(
+            F.cross_entropy(net(data.x[i : i + 64]), data.y[i : i + 64]).double().item()
+            * len(data.y[i : i + 64])
+            for i in range(0, 250, 64)
+        )
+    assert evaluate(net, data, batch_size=64)[0] == pytest.approx(total / 250, rel=1e-15, abs=0)
+
+
+def test_batches_messages():
+    net = mlp([2, 4, 3])
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(
+        ValueError, match=r"^transform= applies to a Split; give your TensorLoader its own transform instead$"
+    ):
+        fit(net, TensorLoader(blobs()), opt, 1, transform=lambda x: x)
+    with pytest.raises(
+        TypeError,
+        match=r"^data must be a Split, a TensorLoader, an \(x, y\) tuple or batches, got <class 'int'>$",
+    ):
+        fit(net, 3, opt, 1)
+
+
+def test_progress_bar_line(capsys):
+    net = mlp([2, 4, 3])
+    history = fit(
+        net, blobs(300), torch.optim.SGD(net.parameters(), lr=0.1), 2, progress=True, batch_size=100
+    )
+    err = capsys.readouterr().err
+    assert err.endswith("\n")  # the finished bar is left on screen
+    last = err.rstrip("\n").split("\r")[-1]
+    assert last.startswith("fit: 100%") and "| 6/6 [" in last and "batch" in last
+    assert last.endswith(f", epoch=2, loss={history.last.train_loss:.4f}, val_acc=nan]")
+
+
+def test_progress_rule_spellings_and_kernels(monkeypatch):
+    import IPython
+
+    for off in ("0", "false", "no", "off", " OFF ", "False"):
+        monkeypatch.setenv("HWLIB_PROGRESS", off)
+        assert not progress_enabled(), off
+    for on in ("1", "yes", "true"):
+        monkeypatch.setenv("HWLIB_PROGRESS", on)
+        assert progress_enabled(), on
+    monkeypatch.delenv("HWLIB_PROGRESS")
+    shell = FakeShell(allow_stdin=True)
+    shell.kernel = object()  # a kernel that does not say whether it accepts input: no bar
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert not progress_enabled()
+
+
+def test_progress_without_ipython_follows_the_terminal(monkeypatch):
+    import sys
+
+    monkeypatch.delenv("HWLIB_PROGRESS", raising=False)
+    monkeypatch.setitem(sys.modules, "IPython", None)  # importing IPython now fails
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert progress_enabled()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert not progress_enabled()
