@@ -213,3 +213,41 @@ def test_make_help_lists_the_targets():
     out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     for target in ("book", "test", "execute", "lint", "help"):
         assert f"make {target}" in out
+
+
+def _headings_inside_solutions(text: str) -> list[int]:
+    """Line numbers of markdown headings between a solution-start and its solution-end.
+
+    sphinx-exercise cannot close a solution that spans a section boundary: the HTML build then
+    fails with "unknown node type: solution_start_node".
+    """
+    found, inside, in_code = [], False, False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("```"):
+            in_code = not in_code if line.strip() == "```" or not in_code else in_code
+            if line.startswith("```{code-cell}"):
+                in_code = True
+            continue
+        if in_code:
+            continue
+        if line.startswith(":::{solution-start}"):
+            inside = True
+        elif line.startswith(":::{solution-end}"):
+            inside = False
+        elif inside and re.match(r"#{1,6} ", line):
+            found.append(number)
+    return found
+
+
+def test_the_heading_detector():
+    text = (
+        ":::{solution-start} a\n```{code-cell} ipython3\n# a comment\n```\n"
+        "## Bad\n:::{solution-end}\n## Fine\n"
+    )
+    assert _headings_inside_solutions(text) == [5]
+
+
+@pytest.mark.parametrize("twin", sorted((ROOT / "book").rglob("*.myst.md")), ids=lambda p: p.name)
+def test_no_heading_inside_a_solution(twin):
+    lines = _headings_inside_solutions(twin.read_text(encoding="utf-8"))
+    assert not lines, f"{twin.name}: headings inside a solution block at lines {lines}; use bold text instead"
