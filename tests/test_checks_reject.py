@@ -227,23 +227,17 @@ def test_only_gradcheck_sees_autograd_just_outside_the_tolerance():
     # 1.0097e-3 (< 1e-5 + 1e-3), but autograd vs finite differences by 1.0103e-3 (> 1e-5 + 1e-3):
     # only gradcheck, which compares autograd itself with finite differences, rejects it.
     a, d = 1.0103e-3, 1.0097e-3
-
-    class Identity(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x.clone()
-
-        @staticmethod
-        def backward(ctx, grad):
-            return grad * (1 + a)
-
     x = torch.tensor([0.4, -0.7], dtype=D)
     derived = torch.eye(2, dtype=D) * (1 + d)
     with pytest.raises(AssertionError, match="gradcheck disagrees with finite differences"):
-        check_jacobian(Identity.apply, x, derived, "identity")
+        check_jacobian(identity_with_backward_off_by(a), x, derived, "identity")
     # with autograd inside the tolerance as well, all three comparisons pass
-    a = 0.9999e-3
-    check_jacobian(Identity.apply, x, torch.eye(2, dtype=D) * (1 + 0.9996e-3), "identity inside")
+    check_jacobian(
+        identity_with_backward_off_by(0.9999e-3),
+        x,
+        torch.eye(2, dtype=D) * (1 + 0.9996e-3),
+        "identity inside",
+    )
 
 
 def test_only_gradcheck_sees_a_backward_that_is_not_reentrant():
@@ -351,19 +345,9 @@ def test_the_finite_difference_tolerance_is_exactly_1e3_times_rtol():
     # to ~1e-10: 1.0105e-3 is just over 1e-5 + 1e-3 * 1, so the finite-difference comparison
     # rejects it (a looser factor, 1.001e3, would let it through to gradcheck)
     off = 1.0105e-3
-
-    class Identity(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x.clone()
-
-        @staticmethod
-        def backward(ctx, grad):
-            return grad * (1 + off)
-
     x = torch.tensor([0.4, -0.7], dtype=D)
     with pytest.raises(AssertionError, match=r"^identity \(derived vs finite differences\)"):
-        check_jacobian(Identity.apply, x, torch.eye(2, dtype=D) * (1 + off), "identity")
+        check_jacobian(identity_with_backward_off_by(off), x, torch.eye(2, dtype=D) * (1 + off), "identity")
 
 
 def test_failure_messages_print_arrays_to_ten_digits_and_summarise_long_ones():

@@ -6,7 +6,6 @@ GPU machine the same tests run the compiled kernels on CUDA tensors. The CPU-sid
 benchmarks/bench_kernels.py is tested at the end.
 """
 
-import importlib.util
 import math
 import os
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from _helpers import load_file
 
 from hwlib import kernels
 from hwlib.kernels import (
@@ -280,10 +280,7 @@ def test_compiled_mode_without_cuda_names_the_fix(monkeypatch):
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_kernels", ROOT / "benchmarks" / "bench_kernels.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file("bench_kernels", "benchmarks/bench_kernels.py")
 
 
 def test_bench_arguments(bench):

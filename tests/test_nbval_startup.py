@@ -1,16 +1,14 @@
 """book/conftest.py: nbval's kernel start-up is retried, a cell never is."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+from _helpers import load_file
 from nbval.kernel import RunningKernel
 from nbval.plugin import IPyNbCell, IPyNbFile
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("book_conftest", ROOT / "book" / "conftest.py")
-startup = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(startup)
+startup = load_file("book_conftest", "book/conftest.py")
 
 
 class FakeKernel:
