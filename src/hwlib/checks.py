@@ -9,6 +9,8 @@ differences, all in float64.
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -37,6 +39,97 @@ def _fmt(arr: np.ndarray) -> str:
         return np.array2string(np.asarray(arr))
 
 
+class Hidden:
+    """A reference value kept out of sight, made by :func:`hidden`: a digest of each entry rounded
+    to ``sig`` significant digits, where entries with ``|x| <= zero`` count as 0."""
+
+    def __init__(self, digests: str, shape: tuple[int, ...], sig: int, zero: float):
+        self.digests = digests.split(",") if digests else []
+        self.shape = tuple(shape)
+        self.sig, self.zero = int(sig), float(zero)
+        if len(self.digests) != int(np.prod(self.shape, dtype=np.int64)):
+            raise ValueError(f"hidden: {len(self.digests)} digests for shape {self.shape}")
+
+    def __repr__(self) -> str:
+        return f"<hidden reference, shape {self.shape}, {self.sig} significant digits>"
+
+
+def _entry_key(x: float, sig: int, zero: float) -> str:
+    from hwlib.reporting import round_sig
+
+    if not math.isfinite(x):
+        return repr(x)
+    return "0" if abs(x) <= zero else repr(round_sig(x, sig))
+
+
+def _digest(key: str, sig: int, index: int) -> str:
+    # the entry's index is hashed too, so equal entries do not show as equal digests
+    return hashlib.sha256(f"hwlib-hidden|{sig}|{index}|{key}".encode()).hexdigest()[:16]
+
+
+def hidden_digests(values, *, rtol: float, atol: float) -> tuple[str, int, float]:
+    """``(digests, sig, zero)`` for :func:`hidden`, from the reference ``values`` (a flat list of
+    numbers) and the tolerances of the check they replace.
+
+    An answer within the check's tolerance (``atol + rtol * |value|``) of every value must hash
+    like the value, so ``sig`` is the most significant digits (at most 12) at which everything
+    within twice the tolerance of each value rounds like the value; values within the tolerance of
+    zero form the class ``|x| <= zero``. The hidden check is therefore as loose as one rounding
+    step at ``sig`` digits, never stricter than the check it replaces. Raises ``ValueError`` when
+    no precision separates the values from zero and from their rounding boundaries.
+    """
+    from hwlib.reporting import round_sig
+
+    values = [float(v) for v in values]
+    tols = [atol + rtol * abs(v) if math.isfinite(v) else 0.0 for v in values]
+    # an infinity or a NaN is compared exactly, as assert_close compares it
+    small = [math.isfinite(v) and abs(v) <= t for v, t in zip(values, tols)]
+    zero = max([abs(v) + t for v, t, s in zip(values, tols, small) if s], default=0.0)
+    for v, t, s in zip(values, tols, small):
+        if math.isfinite(v) and not s and abs(v) - 2 * t <= zero:
+            raise ValueError(f"hidden_digests: {v!r} is too close to the values treated as zero")
+    for sig in range(12, 0, -1):
+        if all(
+            s
+            or not math.isfinite(v)
+            or round_sig(v - 2 * t, sig) == round_sig(v, sig) == round_sig(v + 2 * t, sig)
+            for v, t, s in zip(values, tols, small)
+        ):
+            return (
+                ",".join(_digest(_entry_key(v, sig, zero), sig, i) for i, v in enumerate(values)),
+                sig,
+                zero,
+            )
+    raise ValueError("hidden_digests: no precision rounds every value away from its rounding boundaries")
+
+
+def hidden(digests: str, *, shape: tuple[int, ...] = (), sig: int, zero: float = 0.0) -> Hidden:
+    """A hidden reference for :func:`assert_close`, as the student edition writes it in place of
+    a hard-coded value (``tools/student.py``): the check grades an answer without showing it."""
+    return Hidden(digests, shape, sig, zero)
+
+
+def _assert_hidden(reference: Hidden, actual, what: str, quiet: bool) -> None:
+    act = _as_array(actual, what, "actual")
+    if act.shape != reference.shape:
+        raise AssertionError(f"{what}: shape mismatch, expected {reference.shape} but got {act.shape}")
+    flat = act.reshape(-1).tolist()
+    wrong = [
+        i
+        for i, (x, want) in enumerate(zip(flat, reference.digests))
+        if _digest(_entry_key(x, reference.sig, reference.zero), reference.sig, i) != want
+    ]
+    if wrong:
+        raise AssertionError(
+            f"{what}: {len(wrong)} of {act.size} entries differ from the hidden reference "
+            f"(compared rounded to {reference.sig} significant digits); first at flat index {wrong[0]}\n"
+            f"actual:\n{_fmt(act)}"
+        )
+    if not quiet:
+        shape = "scalar" if act.shape == () else f"shape {tuple(act.shape)}"
+        print(f"ok  {what}  [{shape}]")
+
+
 def assert_close(
     expected,
     actual,
@@ -53,11 +146,18 @@ def assert_close(
     match exactly (no broadcasting). On success one line ``ok  <what>`` is
     printed; on failure the ``AssertionError`` shows both values, the largest
     difference and the tolerance.
+
+    Either value may be a :func:`hidden` reference (what the student edition puts in
+    place of a hard-coded one): the entries are then compared rounded, at the
+    reference's significant digits.
     """
     if not isinstance(what, str) or not what:
         raise ValueError("assert_close needs a non-empty description `what`")
     if rtol < 0 or atol < 0:
         raise ValueError(f"{what}: tolerances must be non-negative (rtol={rtol}, atol={atol})")
+    if isinstance(expected, Hidden) or isinstance(actual, Hidden):
+        reference, other = (expected, actual) if isinstance(expected, Hidden) else (actual, expected)
+        return _assert_hidden(reference, other, what, quiet)
     exp = _as_array(expected, what, "expected")
     act = _as_array(actual, what, "actual")
     if exp.shape != act.shape:
