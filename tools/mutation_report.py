@@ -27,7 +27,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("checks", "runtime", "timing", "metrics", "train", "data", "models", "plotting", "kernels")
+MODULES = (
+    "checks",
+    "reporting",
+    "runtime",
+    "timing",
+    "metrics",
+    "train",
+    "data",
+    "models",
+    "plotting",
+    "kernels",
+)
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
 
 
@@ -87,7 +98,15 @@ def run(module: str, equivalents: dict[str, str]) -> float:
             break
         print(f"== hwlib.{module}: {len(todo)} mutants to test", flush=True)
         cmd = [str(Path(sys.executable).with_name("mutmut")), "run", "--max-children", "1", *todo]
-        subprocess.run(cmd, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+        done = subprocess.run(cmd, cwd=ROOT, check=False, capture_output=True, text=True)
+        after = verdicts(module) or {}
+        if all(after.get(name) == "not checked" for name in todo):
+            # mutmut gave no verdict at all: its clean run of the tests failed (say, a test that
+            # reads a file mutmut does not copy into mutants/); show why instead of a table of zeros
+            tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
+            raise SystemExit(
+                f"mutmut tested none of hwlib.{module}'s mutants (exit {done.returncode}):\n{tail}"
+            )
     else:
         return time.perf_counter() - start
     if time.perf_counter() - start < 1:

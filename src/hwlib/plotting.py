@@ -316,6 +316,14 @@ def _per_layer(seq, sizes: Sequence[int], what: str) -> list[np.ndarray | None]:
     return out
 
 
+def _data_box(text, renderer) -> tuple[float, float, float, float]:
+    """The box ``(x0, y0, x1, y1)`` that ``text`` covers when drawn, in its axis' data units."""
+    (x0, y0), (x1, y1) = text.axes.transData.inverted().transform(
+        text.get_window_extent(renderer).get_points()
+    )
+    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
 def draw_network(
     layer_sizes: Sequence[int],
     weights: Sequence,
@@ -411,14 +419,10 @@ def draw_network(
     ax.set_ylim(*ylim)
     ax.set_aspect("equal")
     ax.axis("off")
-    # Data units per typographic point, to size the label boxes for the placement below.
-    width_in, height_in = ax.get_position().size * ax.figure.get_size_inches()
-    upp = 1 / (72 * min(width_in / (xlim[1] - xlim[0]), height_in / (ylim[1] - ylim[0])))
+    # Label placement works with each text's measured box (data units), not an estimate of it.
+    ax.apply_aspect()  # the equal aspect is otherwise applied only when the figure is drawn
+    renderer = ax.figure.canvas.get_renderer()
     occupied: list[tuple[float, float, float, float]] = []  # boxes as (x0, y0, x1, y1)
-
-    def box_of(x: float, y: float, chars: int, lines: int) -> tuple[float, float, float, float]:
-        half_w, half_h = 0.32 * fs * upp * chars, 0.62 * fs * upp * lines
-        return (x - half_w, y - half_h, x + half_w, y + half_h)
 
     def overlap(b: tuple[float, float, float, float]) -> float:
         return sum(
@@ -434,19 +438,21 @@ def draw_network(
                 ax.text(x, y, format(vals[li][i], fmt), fontsize=fs + 1, ha="center", va="center", zorder=5)
             if grds[li] is not None:
                 text = f"∇{format(grds[li][i], fmt)}"
-                ax.text(x, y - r - 0.04, text, fontsize=fs, color="tab:red", ha="center", va="top", zorder=5)
-                occupied.append(box_of(x, y - r - 0.04 - 0.62 * fs * upp, len(text), 1))
+                t = ax.text(
+                    x, y - r - 0.04, text, fontsize=fs, color="tab:red", ha="center", va="top", zorder=5
+                )
+                occupied.append(_data_box(t, renderer))
             above = [str(node_labels[li][i])] if node_labels is not None else []
             if bias[li] is not None:
                 above.append(f"b={format(bias[li][i], fmt)}")
             if above:
-                text = " ".join(above)
-                ax.text(x, y + r + 0.04, text, fontsize=fs, ha="center", va="bottom", zorder=5)
-                occupied.append(box_of(x, y + r + 0.04 + 0.62 * fs * upp, len(text), 1))
+                t = ax.text(x, y + r + 0.04, " ".join(above), fontsize=fs, ha="center", va="bottom", zorder=5)
+                occupied.append(_data_box(t, renderer))
 
     wmax = max(float(np.abs(w).max()) for w in mats) or 1.0
     label_box = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85}
-    candidates = np.linspace(0.2, 0.8, 13)
+    label = {"fontsize": fs, "ha": "center", "bbox": label_box, "zorder": 3}
+    candidates = np.linspace(0.15, 0.85, 29)
     for li, w in enumerate(mats):
         n_out, n_in = w.shape
         for j in range(n_out):
@@ -456,33 +462,21 @@ def draw_network(
                 color = "tab:blue" if w[j, i] >= 0 else "tab:orange"
                 lw = 0.6 + 2.4 * abs(w[j, i]) / wmax
                 ax.plot([x0, x1], [y0, y1], color=color, lw=lw, alpha=0.7, zorder=1)
-                lines = [format(w[j, i], fmt)]
+                # the weight above the anchor point, its gradient (if any) below, measured at (0, 0)
+                # and then moved to the free spot nearest the preferred one (else the least covered)
+                texts = [ax.text(0, 0, format(w[j, i], fmt), va="bottom", **label)]
                 if wgrads[li] is not None:
-                    lines.append(f"∇{format(wgrads[li][j, i], fmt)}")
-                chars = max(len(line) for line in lines)
-                # Greedy placement: the free spot nearest the preferred one, else the least covered.
-                best = min(
-                    candidates,
-                    key=lambda t: (
-                        overlap(box_of(x0 + t * (x1 - x0), y0 + t * (y1 - y0), chars, len(lines))),
-                        abs(t - preferred),
-                    ),
-                )
-                tx, ty = x0 + best * (x1 - x0), y0 + best * (y1 - y0)
-                occupied.append(box_of(tx, ty, chars, len(lines)))
-                ax.text(tx, ty, lines[0], fontsize=fs, ha="center", va="bottom", bbox=label_box, zorder=3)
-                if len(lines) > 1:
-                    ax.text(
-                        tx,
-                        ty,
-                        lines[1],
-                        fontsize=fs,
-                        color="tab:red",
-                        ha="center",
-                        va="top",
-                        bbox=label_box,
-                        zorder=3,
+                    texts.append(
+                        ax.text(0, 0, f"∇{format(wgrads[li][j, i], fmt)}", va="top", color="tab:red", **label)
                     )
+                ext = np.array([_data_box(t, renderer) for t in texts])
+                rel = np.array([ext[:, 0].min(), ext[:, 1].min(), ext[:, 2].max(), ext[:, 3].max()])
+                anchors = {t: (x0 + t * (x1 - x0), y0 + t * (y1 - y0)) for t in candidates}
+                boxes = {t: tuple(rel + np.array([ax_, ay_, ax_, ay_])) for t, (ax_, ay_) in anchors.items()}
+                best = min(candidates, key=lambda t: (overlap(boxes[t]), abs(t - preferred)))
+                for text in texts:
+                    text.set_position(anchors[best])
+                occupied.append(boxes[best])
     if title:
         ax.set_title(title)
     return ax
