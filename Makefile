@@ -30,7 +30,7 @@ LEG_haswell := ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 OPENBLAS_CO
 LEG_sandybridge := ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 OPENBLAS_CORETYPE=Sandybridge
 LEGS ?= $(PORTABILITY_LEGS)
 
-.PHONY: help book test unit twins nbval portability execute sync lint lab clean data bench lock compat mutation
+.PHONY: help book test unit twins nbval portability execute sync lint lab student student-html clean data bench lock compat mutation
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	@echo "== creating $(VENV) (torch, hwlib and the book's tools at the versions in $(LOCK); a few minutes on first use)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "pip==$(PIP_VERSION)"
-	$(PY) -m pip install --quiet --constraint $(LOCK) -e ".[book,mutation]"
+	$(PY) -m pip install --quiet --constraint $(LOCK) -e ".[book,mutation,lab]"
 	@# warm matplotlib's font cache: its first-run message goes to stderr, which nbval compares
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot as plt; plt.figure()"
 	touch $@
@@ -92,9 +92,10 @@ portability: $(STAMP) data ## nbval on every notebook under three emulated CPUs 
 	@$(foreach leg,$(LEGS),$(if $(LEG_$(leg)),,$(error unknown leg $(leg): LEGS takes $(PORTABILITY_LEGS))))
 	$(foreach leg,$(LEGS),$(call nbval_leg,$(leg)))
 
-test: $(STAMP) ## unit tests, twin check, warning-free book build, nbval on every notebook (in parallel)
+test: $(STAMP) ## unit tests, twin check, student edition, warning-free book build, nbval on every notebook
 	$(MAKE) unit
 	$(MAKE) twins
+	$(MAKE) student
 	$(MAKE) book
 	$(MAKE) nbval
 
@@ -112,7 +113,7 @@ bench: $(STAMP) data ## CPU benchmarks: tensor-resident loader vs DataLoader, th
 lock: ## refresh requirements.lock: every package of the book's environment, pinned (pip-tools)
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet "pip-tools==7.6.2"
-	CUSTOM_COMPILE_COMMAND="make lock" .venv-lock/bin/pip-compile --quiet --upgrade --extra book --extra mutation \
+	CUSTOM_COMPILE_COMMAND="make lock" .venv-lock/bin/pip-compile --quiet --upgrade --extra book --extra mutation --extra lab \
 	  --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
 	@echo "$(LOCK) refreshed: commit it; the next make target rebuilds $(VENV) from it"
 
@@ -147,9 +148,19 @@ MODULES ?=
 mutation: $(STAMP) ## mutation testing of hwlib (mutmut, slow: see the testing appendix); per-module table
 	$(PY) tools/mutation_report.py --run $(MODULES)
 
-lab: $(STAMP) ## open the book in JupyterLab (installs JupyterLab on first use)
-	$(PY) -m pip install --quiet "jupyterlab>=4" "jupytext==1.19.6"
+lab: $(STAMP) ## open the book in JupyterLab, MyST rendered by jupyterlab-myst (both in the lock)
 	$(VENV)/bin/jupyter lab book
+
+# The student edition (README, "For students"): notebooks with the solutions stubbed and the checks
+# kept, one zip per chapter and one of all; and the HTML book with the solutions hidden.
+STUDENT_CONFIG := _build/student-config/_config.yml
+student: $(STAMP) ## write the student edition to _build/student and its zips to _build/student-zips
+	$(PY) tools/student.py --zip
+
+student-html: $(STAMP) $(MATHJAX) ## render the book without solutions into _build/student-site/_build/html
+	$(PY) tools/student.py --html-config $(STUDENT_CONFIG)
+	$(VENV)/bin/jupyter-book build . $(JB_FLAGS) --config $(STUDENT_CONFIG) --path-output _build/student-site
+	@echo "open _build/student-site/_build/html/index.html"
 
 clean: ## remove the built book and caches (keeps .venv)
 	rm -rf _build .pytest_cache .ruff_cache mutants

@@ -15,6 +15,9 @@ Commands (``python tools/nbtools.py COMMAND [PATHS...]``; PATHS default to ``boo
              cell is unchanged), then rewrite the twin in canonical form.
 ``execute``  ``sync``, then run every notebook top to bottom in place (nbclient, one at a
              time, in its own folder) and rewrite its twin.
+``bootstrap`` make the first cell of every notebook the launch cell ``BOOTSTRAP`` (below): on Colab or
+             any Jupyter without hwlib it installs hwlib from the repository, leaving PyTorch as it
+             is; everywhere else it does nothing. Tagged ``remove-cell``: the HTML book omits it.
 ``list``     print the notebooks, one per line.
 ``chapters`` print the chapter folders that hold notebooks, as a JSON list (the CI matrix).
 """
@@ -36,6 +39,23 @@ from jupytext.config import load_jupytext_config
 
 ROOT = Path(__file__).resolve().parents[1]
 TWIN_SUFFIX = ".myst.md"
+REPOSITORY = "https://github.com/dl-workbook/dl-problem-set-workbook"  # as _config.yml's repository.url
+BOOTSTRAP_TAGS = ["remove-cell"]
+BOOTSTRAP = f"""\
+# Colab, Binder or any Jupyter without the book's library: install hwlib from the book's repository.
+# --no-deps leaves the installed PyTorch alone; hwlib's other needs are added only when missing.
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("hwlib") is None:
+    pip = [sys.executable, "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "--no-deps", "hwlib @ git+{REPOSITORY}"], check=True)
+    needs = ["torch", "torchvision", "numpy", "matplotlib", "scipy", "sympy", "tqdm", "skimage", "sklearn"]
+    missing = [m for m in needs if importlib.util.find_spec(m) is None]
+    names = {{"skimage": "scikit-image", "sklearn": "scikit-learn"}}
+    if missing:
+        subprocess.run([*pip, *(names.get(m, m) for m in missing)], check=True)"""
 TWIN_FMT = ".myst.md:myst"
 
 
@@ -123,6 +143,19 @@ def sync_one(ipynb: Path, twin: Path) -> nbformat.NotebookNode:
     return source
 
 
+def with_bootstrap(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` with ``BOOTSTRAP`` as its first cell (replacing an older version of it)."""
+    first = nb.cells[0] if nb.cells else None
+    if first is not None and first.cell_type == "code" and first.source.startswith(BOOTSTRAP.splitlines()[0]):
+        first.source = BOOTSTRAP
+        first.metadata["tags"] = list(BOOTSTRAP_TAGS)
+        first.outputs, first.execution_count = [], None
+    else:
+        cell = nbformat.v4.new_code_cell(BOOTSTRAP, metadata={"tags": list(BOOTSTRAP_TAGS)})
+        nb.cells.insert(0, cell)
+    return nb
+
+
 def execute_one(nb: nbformat.NotebookNode, folder: Path, timeout: int) -> nbformat.NotebookNode:
     from nbclient import NotebookClient
 
@@ -143,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["check", "sync", "execute", "list", "chapters"])
+    parser.add_argument("command", choices=["check", "sync", "execute", "bootstrap", "list", "chapters"])
     parser.add_argument("paths", nargs="*", type=Path, default=[ROOT / "book"])
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell when executing")
     args = parser.parse_args(argv)
@@ -178,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     for nb_path, twin in sorted(pairs):
         nb = sync_one(nb_path, twin)
+        if args.command == "bootstrap":
+            nb = with_bootstrap(nb)
         if args.command == "execute":
             start = time.perf_counter()
             print(f"executing {nb_path.relative_to(ROOT)} ...", flush=True)
