@@ -84,5 +84,7 @@ def test_the_check_sees_a_missing_alt_text():
     glue = nbformat.v4.new_output("display_data", data={"application/papermill.record/text/plain": "1"})
     cell.outputs.append(glue)  # a glue record is not displayed: still one figure
     assert problems(nb) == []
-    cell.outputs.append(nbformat.v4.new_output("execute_result", data={"text/plain": "<Table>"}, execution_count=1))
+    cell.outputs.append(
+        nbformat.v4.new_output("execute_result", data={"text/plain": "<Table>"}, execution_count=1)
+    )
     assert problems(nb) == ["cell 0: 2 displayed outputs share the figure; show the others apart"]

@@ -128,7 +128,9 @@ def _lock_pins() -> dict[str, tuple[str, str]]:
 def _project_requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    return [Requirement(r) for r in project["dependencies"] + extras["book"] + extras["mutation"] + extras["lab"]]
+    return [
+        Requirement(r) for r in project["dependencies"] + extras["book"] + extras["mutation"] + extras["lab"]
+    ]
 
 
 def test_the_lock_pins_every_requirement_of_pyproject_within_its_range():

@@ -316,11 +316,12 @@ def _per_layer(seq, sizes: Sequence[int], what: str) -> list[np.ndarray | None]:
     return out
 
 
-def _data_box(text, renderer) -> tuple[float, float, float, float]:
-    """The box ``(x0, y0, x1, y1)`` that ``text`` covers when drawn, in its axis' data units."""
-    (x0, y0), (x1, y1) = text.axes.transData.inverted().transform(
-        text.get_window_extent(renderer).get_points()
-    )
+def _data_box(text) -> tuple[float, float, float, float]:
+    """The box ``(x0, y0, x1, y1)`` that ``text`` covers when drawn, in its axis' data units.
+
+    Measured with the figure's own renderer, which matplotlib picks (or makes, for a canvas
+    such as a plain ``Figure()``'s or the SVG/PDF backends' that has no ``get_renderer``)."""
+    (x0, y0), (x1, y1) = text.axes.transData.inverted().transform(text.get_window_extent().get_points())
     return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
@@ -421,7 +422,6 @@ def draw_network(
     ax.axis("off")
     # Label placement works with each text's measured box (data units), not an estimate of it.
     ax.apply_aspect()  # the equal aspect is otherwise applied only when the figure is drawn
-    renderer = ax.figure.canvas.get_renderer()
     occupied: list[tuple[float, float, float, float]] = []  # boxes as (x0, y0, x1, y1)
 
     def overlap(b: tuple[float, float, float, float]) -> float:
@@ -441,13 +441,13 @@ def draw_network(
                 t = ax.text(
                     x, y - r - 0.04, text, fontsize=fs, color="tab:red", ha="center", va="top", zorder=5
                 )
-                occupied.append(_data_box(t, renderer))
+                occupied.append(_data_box(t))
             above = [str(node_labels[li][i])] if node_labels is not None else []
             if bias[li] is not None:
                 above.append(f"b={format(bias[li][i], fmt)}")
             if above:
                 t = ax.text(x, y + r + 0.04, " ".join(above), fontsize=fs, ha="center", va="bottom", zorder=5)
-                occupied.append(_data_box(t, renderer))
+                occupied.append(_data_box(t))
 
     wmax = max(float(np.abs(w).max()) for w in mats) or 1.0
     label_box = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85}
@@ -469,7 +469,7 @@ def draw_network(
                     texts.append(
                         ax.text(0, 0, f"∇{format(wgrads[li][j, i], fmt)}", va="top", color="tab:red", **label)
                     )
-                ext = np.array([_data_box(t, renderer) for t in texts])
+                ext = np.array([_data_box(t) for t in texts])
                 rel = np.array([ext[:, 0].min(), ext[:, 1].min(), ext[:, 2].max(), ext[:, 3].max()])
                 anchors = {t: (x0 + t * (x1 - x0), y0 + t * (y1 - y0)) for t in candidates}
                 boxes = {t: tuple(rel + np.array([ax_, ay_, ax_, ay_])) for t, (ax_, ay_) in anchors.items()}
