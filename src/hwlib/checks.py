@@ -54,6 +54,12 @@ class Hidden:
         return f"<hidden reference, shape {self.shape}, {self.sig} significant digits>"
 
 
+def _print_ok(what: str, shape: tuple, quiet: bool) -> None:
+    """The one deterministic line a passing comparison prints (the hidden check prints the same)."""
+    if not quiet:
+        print(f"ok  {what}  [{'scalar' if shape == () else f'shape {tuple(shape)}'}]")
+
+
 def _entry_key(x: float, sig: int, zero: float) -> str:
     from hwlib.reporting import round_sig
 
@@ -125,9 +131,7 @@ def _assert_hidden(reference: Hidden, actual, what: str, quiet: bool) -> None:
             f"(compared rounded to {reference.sig} significant digits); first at flat index {wrong[0]}\n"
             f"actual:\n{_fmt(act)}"
         )
-    if not quiet:
-        shape = "scalar" if act.shape == () else f"shape {tuple(act.shape)}"
-        print(f"ok  {what}  [{shape}]")
+    _print_ok(what, act.shape, quiet)
 
 
 def assert_close(
@@ -174,9 +178,7 @@ def assert_close(
             f"tolerance atol={atol:g} + rtol={rtol:g}*|expected|)\n"
             f"expected:\n{_fmt(exp)}\nactual:\n{_fmt(act)}"
         )
-    if not quiet:
-        shape = "scalar" if exp.shape == () else f"shape {tuple(exp.shape)}"
-        print(f"ok  {what}  [{shape}]")
+    _print_ok(what, exp.shape, quiet)
 
 
 def assert_true(condition: bool, what: str, detail: str = "", *, quiet: bool = False) -> None:
