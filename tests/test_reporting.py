@@ -120,7 +120,7 @@ def test_glue_in_a_kernel_stores_the_rounded_text(capsys):
 
 
 def test_the_module_names_its_public_api():
-    assert set(reporting.__all__) == {"fmt_sig", "glue", "round_sig"}
+    assert set(reporting.__all__) == {"fmt_sig", "glue", "glue_many", "round_sig"}
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,15 @@
 One module per concern (see the appendix "hwlib reference"):
 
 - :mod:`hwlib.runtime`: ``setup()`` seeds, device, profile and provenance;
-- :mod:`hwlib.checks`: ``assert_close``, ``assert_true`` and three-way gradient checks;
+- :mod:`hwlib.checks`: ``assert_close``, ``assert_true``, ``assert_all``, ``assert_rejected``;
+- :mod:`hwlib.gradients`: three-way gradient checks (derived, autograd, finite differences);
 - :mod:`hwlib.plotting`: function-and-derivative plots, tables, small grids;
 - :mod:`hwlib.models`: networks the chapters build;
 - :mod:`hwlib.data`: datasets as tensors (Fashion-MNIST, CIFAR-10, digits, the camera picture),
   ``TensorLoader``, augmentation;
 - :mod:`hwlib.metrics`: PSNR and MSE;
-- :mod:`hwlib.reporting`: ``glue`` (numbers for the prose, rounded to stated significant digits),
-  ``round_sig``, ``fmt_sig``;
+- :mod:`hwlib.reporting`: ``glue`` and ``glue_many`` (numbers for the prose, rounded to stated
+  significant digits), ``round_sig``, ``fmt_sig``;
 - :mod:`hwlib.train`: ``fit``/``evaluate`` with a per-epoch ``History``;
 - :mod:`hwlib.timing`: GPU/CPU timers, size sweeps, GB/s and TFLOP/s;
 - :mod:`hwlib.kernels`: Triton kernels (doublify, naive and tiled matmul), run on the CPU under
@@ -19,14 +20,7 @@ One module per concern (see the appendix "hwlib reference"):
 """
 
 from hwlib import data, train  # noqa: F401  (modules, as hwlib.data and hwlib.train)
-from hwlib.checks import (
-    assert_close,
-    assert_rejected,
-    assert_true,
-    check_gradient,
-    check_jacobian,
-    numerical_jacobian,
-)
+from hwlib.checks import assert_all, assert_close, assert_rejected, assert_true
 from hwlib.data import (
     Augment,
     Dataset,
@@ -39,6 +33,7 @@ from hwlib.data import (
     random_flip,
 )
 from hwlib.data import load as load_dataset
+from hwlib.gradients import check_gradient, check_jacobian, numerical_jacobian
 from hwlib.metrics import mse, psnr
 from hwlib.models import SineLayer, coordinate_grid, coordinate_mlp, mlp, siren
 from hwlib.plotting import (
@@ -49,7 +44,7 @@ from hwlib.plotting import (
     plot_timings,
     show_grid,
 )
-from hwlib.reporting import fmt_sig, glue, round_sig
+from hwlib.reporting import fmt_sig, glue, glue_many, round_sig
 from hwlib.runtime import PROFILES, Provenance, pick_device, resolve_profile, setup
 from hwlib.timing import (
     Timing,
@@ -70,6 +65,7 @@ __all__ = [
     "mse",
     "fmt_sig",
     "glue",
+    "glue_many",
     "round_sig",
     "psnr",
     "siren",
@@ -104,6 +100,7 @@ __all__ = [
     "assert_close",
     "assert_rejected",
     "assert_true",
+    "assert_all",
     "check_gradient",
     "check_jacobian",
     "numerical_jacobian",

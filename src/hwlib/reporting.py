@@ -22,7 +22,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 import numpy as np
 import torch
 
-__all__ = ["fmt_sig", "glue", "round_sig"]
+__all__ = ["fmt_sig", "glue", "glue_many", "round_sig"]
 
 
 def _scalar(value, what: str):
@@ -86,23 +86,8 @@ def fmt_sig(value, sig: int) -> str:
     return repr(round_sig(value, sig))
 
 
-def glue(name: str, value, sig: int | None = None, bound: str | None = None) -> None:
-    """Glue ``value`` under ``name`` for the page's prose, rounded to ``sig`` significant digits.
-
-    - A float (Python, numpy, or a one-element floating tensor) needs ``sig``: the number of
-      significant digits its claim needs, no more. It is rounded by :func:`round_sig`, so the
-      stored text is the same on every CPU unless the value sits on a rounding boundary.
-    - ``bound="upper"`` / ``"lower"`` rounds a float up / down instead of to nearest, for a value
-      the text states as a bound ("at most", "at least"): see :func:`round_sig`.
-    - An integer, a bool or a string is glued as it is (``sig`` must then be omitted).
-
-    Cite it in MyST as ``{glue:text}`name``` or with a format that shows at most ``sig``
-    significant digits, e.g. ``{glue:text}`name:.3f``` for ``sig=4`` and a value in [1, 10);
-    ``tests/test_portability.py`` checks that every citation in the book obeys this.
-
-    Without myst-nb (for example on Colab) nothing is displayed. Returns None, so a cell that
-    ends with a glue shows no ``Out[]`` value (use :func:`round_sig` for the rounded value).
-    """
+def _glued_value(name: str, value, sig: int | None, bound: str | None):
+    """What :func:`glue` stores under ``name``: the rounded float, or the integer / bool / string."""
     if not isinstance(name, str) or not name:
         raise ValueError("glue needs a non-empty name")
     what = f"glue({name!r})"
@@ -120,9 +105,68 @@ def glue(name: str, value, sig: int | None = None, bound: str | None = None) -> 
         glued = round_sig(value, _check_sig(sig, what), bound=bound)
     else:
         raise TypeError(f"{what}: can glue a number or a string, got {type(value).__name__}")
+    return glued
+
+
+def glue(name: str, value, sig: int | None = None, bound: str | None = None) -> None:
+    """Glue ``value`` under ``name`` for the page's prose, rounded to ``sig`` significant digits.
+
+    - A float (Python, numpy, or a one-element floating tensor) needs ``sig``: the number of
+      significant digits its claim needs, no more. It is rounded by :func:`round_sig`, so the
+      stored text is the same on every CPU unless the value sits on a rounding boundary.
+    - ``bound="upper"`` / ``"lower"`` rounds a float up / down instead of to nearest, for a value
+      the text states as a bound ("at most", "at least"): see :func:`round_sig`.
+    - An integer, a bool or a string is glued as it is (``sig`` must then be omitted).
+
+    Cite it in MyST as ``{glue:text}`name``` or with a format that shows at most ``sig``
+    significant digits, e.g. ``{glue:text}`name:.3f``` for ``sig=4`` and a value in [1, 10);
+    ``tests/test_portability.py`` checks that every citation in the book obeys this.
+
+    Without myst-nb (for example on Colab) nothing is displayed. Returns None, so a cell that
+    ends with a glue shows no ``Out[]`` value (use :func:`round_sig` for the rounded value).
+    """
+    glued = _glued_value(name, value, sig, bound)
     try:
         from myst_nb import glue as _myst_glue
     except ImportError:  # pragma: no cover - myst-nb is in the book's environment
         return None
     _myst_glue(name, glued, display=False)
     return None
+
+
+def glue_many(values, *, sig: int | None = None, prefix: str = "") -> None:
+    """Glue every entry of the mapping ``values`` (name -> value), as one call of :func:`glue` each.
+
+    ``sig`` is the significant digits of every float entry; integers, bools and strings are glued
+    as they are. An entry written ``(value, sig)`` or ``(value, sig, bound)`` uses its own digits
+    (and bound) instead. ``prefix`` is put before every name (``prefix="ps4_"``). Every entry is
+    checked before any is glued, so a bad entry leaves nothing half-glued.
+
+    >>> glue_many({"epochs": 10, "loss": 0.123456, "lr": (0.05, 1)}, sig=3, prefix="demo_")
+    """
+    if not hasattr(values, "items"):
+        raise TypeError(f"glue_many needs a mapping of name -> value, got {type(values).__name__}")
+    if not isinstance(prefix, str):
+        raise TypeError(f"glue_many: prefix must be a string, got {type(prefix).__name__}")
+    if not values:
+        raise ValueError("glue_many needs at least one value")
+    calls = []
+    for name, entry in values.items():
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"glue_many: every name must be a non-empty string, got {name!r}")
+        if isinstance(entry, tuple):
+            if len(entry) not in (2, 3):
+                raise ValueError(
+                    f"glue_many({prefix + name!r}): write an entry as (value, sig) or (value, sig, bound)"
+                )
+            value, entry_sig, bound = (*entry, None) if len(entry) == 2 else entry
+        else:
+            value, bound = entry, None
+            scalar = _scalar(value, f"glue({prefix + name!r})")
+            is_float = isinstance(scalar, numbers.Real) and not isinstance(scalar, (bool, numbers.Integral))
+            entry_sig = sig if is_float else None
+        calls.append((prefix + name, value, entry_sig, bound))
+    for name, value, entry_sig, bound in calls:  # validate all before gluing any
+        _glued_value(name, value, entry_sig, bound)
+    for name, value, entry_sig, bound in calls:
+        glue(name, value, sig=entry_sig, bound=bound)
