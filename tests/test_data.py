@@ -1,6 +1,6 @@
 """Tests of hwlib.data: file resolution, checksums, formats, splits, the loader, augmentation.
 
-No test touches the network: downloads go through ``hwlib.data._fetch``, replaced here.
+No test touches the network: downloads go through ``hwlib.data.fashion_mnist._fetch``, replaced here.
 """
 
 from __future__ import annotations
@@ -57,15 +57,15 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("HWLIB_DATA", raising=False)
     monkeypatch.delenv("HWLIB_OFFLINE", raising=False)
     monkeypatch.setenv("HWLIB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(data, "SYSTEM_DIRS", (tmp_path / "system",))
+    monkeypatch.setattr(data.fashion_mnist, "SYSTEM_DIRS", (tmp_path / "system",))
     calls = []
 
     def no_network(url, folder, filename, md5):
         calls.append(url)
         raise OSError("network is unreachable (test)")
 
-    monkeypatch.setattr(data, "_fetch", no_network)
-    monkeypatch.setattr(data, "_MEMORY", {})
+    monkeypatch.setattr(data.fashion_mnist, "_fetch", no_network)
+    monkeypatch.setattr(data.fashion_mnist, "_MEMORY", {})
     return calls
 
 
@@ -193,7 +193,7 @@ def test_resolution_order(tmp_path, monkeypatch, isolated, fake_fmnist):
         isolated.append(url)
         (Path(folder) / filename).write_bytes(gz[filename])
 
-    monkeypatch.setattr(data, "_fetch", fetch)
+    monkeypatch.setattr(data.fashion_mnist, "_fetch", fetch)
     assert _locate_fashion_mnist()[0] == "download"
     assert sorted(p.name for p in cache.iterdir()) == sorted(NAMES)  # no temporary files left
     assert len(isolated) == 4 and all(u.startswith("http") for u in isolated)
@@ -243,7 +243,7 @@ def test_corrupt_cached_file_is_rejected_and_replaced(tmp_path, monkeypatch, iso
     def fetch(url, folder, filename, md5):
         (Path(folder) / filename).write_bytes(gz[filename])
 
-    monkeypatch.setattr(data, "_fetch", fetch)
+    monkeypatch.setattr(data.fashion_mnist, "_fetch", fetch)
     assert _locate_fashion_mnist()[0] == "download"
     assert victim.read_bytes() == gz["train-images-idx3-ubyte.gz"]
 
@@ -257,7 +257,7 @@ def test_nothing_half_written_is_cached(tmp_path, monkeypatch, isolated, fake_fm
         if failure == "raises midway":
             raise ConnectionResetError("connection reset (test)")
 
-    monkeypatch.setattr(data, "_fetch", fetch)
+    monkeypatch.setattr(data.fashion_mnist, "_fetch", fetch)
     with pytest.raises(DataUnavailableError):
         _locate_fashion_mnist()
     cache = tmp_path / "cache" / "fashion-mnist"
@@ -586,9 +586,8 @@ def test_files_are_read_once_until_they_change(tmp_path, monkeypatch, isolated, 
     monkeypatch.setenv("HWLIB_DATA", str(folder))
     reads = []
     real = data._read_verified
-    monkeypatch.setattr(
-        data, "_read_verified", lambda path, name, *a: reads.append(name) or real(path, name, *a)
-    )
+    counted = lambda path, name, *a: reads.append(name) or real(path, name, *a)
+    monkeypatch.setattr(data.fashion_mnist, "_read_verified", counted)
     first = load("fashion_mnist", val=0, normalize=False)
     load("fashion_mnist", val=0, normalize=False)
     assert len(reads) == 4  # the second load comes from memory

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from _helpers import load_file
+from _helpers import load_file, set_kernels_interpreted
 
 from hwlib import kernels
 from hwlib.kernels import (
@@ -112,7 +112,7 @@ def test_tiled_matmul_default_config_and_tiny_inputs():
 
 def test_default_tile_config_on_a_gpu(monkeypatch):
     # the compiled branch, as its docstring documents it: 128 x 128 tiles, K step 64 (float16), 32 (float32)
-    monkeypatch.setattr(kernels, "INTERPRETED", False)
+    set_kernels_interpreted(monkeypatch, False)
     assert default_tile_config(torch.float32) == TileConfig(128, 128, 32, 8, num_warps=8, num_stages=3)
     assert default_tile_config(torch.float16) == TileConfig(128, 128, 64, 8, num_warps=8, num_stages=3)
     assert default_tile_config() == default_tile_config(torch.float16)
@@ -146,7 +146,7 @@ class FakeKernel:
 
 def test_matmul_tiled_launch_precision_and_grid(monkeypatch):
     fake = FakeKernel()
-    monkeypatch.setattr(kernels, "_matmul_tiled_kernel", fake)
+    monkeypatch.setattr(kernels.wrappers, "_matmul_tiled_kernel", fake)
     a, b = rand(70, 45), rand(45, 39)
     config = TileConfig(32, 16, 16, group_m=4, num_warps=2, num_stages=2)
     matmul_tiled(a, b, config=config)
@@ -270,7 +270,7 @@ def test_load_model_ratio_is_the_tile_size_for_square_tiles():
 @cpu_only
 def test_compiled_mode_without_cuda_names_the_fix(monkeypatch):
     # as if TRITON_INTERPRET=0 had been set before the import on this CUDA-less machine
-    monkeypatch.setattr(kernels, "INTERPRETED", False)
+    set_kernels_interpreted(monkeypatch, False)
     with pytest.raises(RuntimeError, match=r"TRITON_INTERPRET=0 .* NVIDIA GPU, or unset TRITON_INTERPRET"):
         doublify(torch.ones(3))
 

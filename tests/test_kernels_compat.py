@@ -1,6 +1,7 @@
 """The version guard of hwlib.kernels: Triton's interpreter before 3.7 fails under NumPy 2.4."""
 
 import pytest
+from _helpers import set_kernels_interpreted
 
 from hwlib import kernels
 
@@ -26,7 +27,7 @@ def test_interpreter_problem_names_the_fix(triton_version, numpy_version, broken
 def test_the_wrappers_refuse_a_broken_interpreter_with_the_fix(monkeypatch):
     import torch
 
-    monkeypatch.setattr(kernels, "INTERPRETED", True)
+    set_kernels_interpreted(monkeypatch, True)
     monkeypatch.setattr(kernels.triton, "__version__", "3.6.0")
     monkeypatch.setattr("numpy.__version__", "2.4.6")
     a = torch.ones(2, 2)

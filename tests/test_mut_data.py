@@ -53,13 +53,13 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("HWLIB_DATA", raising=False)
     monkeypatch.delenv("HWLIB_OFFLINE", raising=False)
     monkeypatch.setenv("HWLIB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(data, "SYSTEM_DIRS", (tmp_path / "system",))
+    monkeypatch.setattr(data.fashion_mnist, "SYSTEM_DIRS", (tmp_path / "system",))
 
     def no_network(url, folder, filename, md5):
         raise OSError("network is unreachable (test)")
 
-    monkeypatch.setattr(data, "_fetch", no_network)
-    monkeypatch.setattr(data, "_MEMORY", {})
+    monkeypatch.setattr(data.fashion_mnist, "_fetch", no_network)
+    monkeypatch.setattr(data.fashion_mnist, "_MEMORY", {})
     return tmp_path
 
 
@@ -209,7 +209,7 @@ def test_download_verified_tries_every_mirror_and_reports_each(monkeypatch, tmp_
         calls.append((url, filename, md5))
         raise OSError(f"down {url}")
 
-    monkeypatch.setattr(data, "_fetch", fail)
+    monkeypatch.setattr(data.fashion_mnist, "_fetch", fail)
     dest = tmp_path / "deep" / "er" / name
     with pytest.raises(DataUnavailableError) as err:
         data._download_verified(name, dest)
@@ -228,7 +228,7 @@ def test_download_verified_tries_every_mirror_and_reports_each(monkeypatch, tmp_
         else:
             (Path(folder) / filename).write_bytes(fake_files[filename][1])
 
-    monkeypatch.setattr(data, "_fetch", second_works)
+    monkeypatch.setattr(data.fashion_mnist, "_fetch", second_works)
     calls.clear()
     data._download_verified(name, dest)
     assert dest.read_bytes() == fake_files[name][1] and len(calls) == 2
@@ -300,7 +300,7 @@ def test_hwlib_data_expands_the_home_folder(isolated, monkeypatch, fake_files):
 
 def test_every_system_folder_is_tried(isolated, monkeypatch, fake_files):
     second = write(isolated / "second", fake_files)
-    monkeypatch.setattr(data, "SYSTEM_DIRS", (isolated / "first", second))
+    monkeypatch.setattr(data.fashion_mnist, "SYSTEM_DIRS", (isolated / "first", second))
     assert data._locate_fashion_mnist(download=False) == ("Debian package", {n: second / n for n in NAMES})
     assert data.SYSTEM_DIRS != ()
 
@@ -314,7 +314,7 @@ def test_cache_and_download_paths(isolated, monkeypatch, fake_files):
         fetched.append(filename)
         (Path(folder) / filename).write_bytes(fake_files[filename][1])
 
-    monkeypatch.setattr(data, "_fetch", fetch)
+    monkeypatch.setattr(data.fashion_mnist, "_fetch", fetch)
     with pytest.raises(DataUnavailableError, match=f"missing or corrupt: {NAMES[2]}, {NAMES[3]}\\)"):
         data._locate_fashion_mnist(download=False)
     assert fetched == []
@@ -391,7 +391,7 @@ def test_parse_idx_size_check():
 def test_a_file_that_goes_bad_after_location_names_the_fix(isolated, monkeypatch, fake_files, where, fix):
     folder = write(isolated / "f", fake_files)
     monkeypatch.setattr(
-        data, "_locate_fashion_mnist", lambda download=None: (where, data._find_files(folder))
+        data.fashion_mnist, "_locate_fashion_mnist", lambda download=None: (where, data._find_files(folder))
     )
     (folder / NAMES[2]).write_bytes(fake_files[NAMES[2]][0] + b"\x00")  # wrong bytes
     with pytest.raises(ChecksumError, match=rf"\(corrupt or a different file\); found via {where}: ") as err:
@@ -889,8 +889,9 @@ def test_corrupt_cache_warning_points_at_the_caller(isolated, fake_files):
     with pytest.warns(UserWarning, match="deleting a corrupt cached file") as record:
         with pytest.raises(DataUnavailableError):
             data._locate_fashion_mnist(download=False)
-    # stacklevel=2: the warning names a caller, not the line in hwlib/data.py that issues it
-    assert len(record) == 1 and Path(record[0].filename).resolve() != Path(data.__file__).resolve()
+    # stacklevel=2: the warning names a caller, not the line in hwlib/data/fashion_mnist.py that issues it
+    here = Path(data.fashion_mnist.__file__).resolve()
+    assert len(record) == 1 and Path(record[0].filename).resolve() != here
 
 
 def test_tensor_loader_takes_batches_of_one():

@@ -11,6 +11,7 @@ import re
 
 import pytest
 import torch
+from _helpers import set_kernels_interpreted
 
 from hwlib import kernels
 from hwlib.kernels import TileConfig, doublify, matmul_global_loads, matmul_naive, matmul_tiled
@@ -34,7 +35,7 @@ def fake(monkeypatch):
     fakes = {}
     for name in ("_doublify_kernel", "_matmul_naive_kernel", "_matmul_tiled_kernel"):
         fakes[name] = FakeKernel()
-        monkeypatch.setattr(kernels, name, fakes[name])
+        monkeypatch.setattr(kernels.wrappers, name, fakes[name])
     return fakes
 
 
@@ -77,9 +78,9 @@ def test_interpreter_problem_message_and_bounds():
 def test_check_interpreter_only_when_interpreted(monkeypatch):
     monkeypatch.setattr(kernels.triton, "__version__", "3.6.0")
     monkeypatch.setattr("numpy.__version__", "2.4.6")
-    monkeypatch.setattr(kernels, "INTERPRETED", False)
+    set_kernels_interpreted(monkeypatch, False)
     assert kernels._check_interpreter() is None  # compiled kernels are not affected
-    monkeypatch.setattr(kernels, "INTERPRETED", True)
+    set_kernels_interpreted(monkeypatch, True)
     with pytest.raises(RuntimeError, match=exact(kernels.interpreter_problem("3.6.0", "2.4.6"))):
         kernels._check_interpreter()
     monkeypatch.setattr("numpy.__version__", "2.3.0")
@@ -90,9 +91,9 @@ def test_check_interpreter_only_when_interpreted(monkeypatch):
 
 
 def test_kernel_device_modes(monkeypatch):
-    monkeypatch.setattr(kernels, "INTERPRETED", True)
+    set_kernels_interpreted(monkeypatch, True)
     assert kernels.kernel_device() == torch.device("cpu")
-    monkeypatch.setattr(kernels, "INTERPRETED", False)
+    set_kernels_interpreted(monkeypatch, False)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(
         RuntimeError,
@@ -122,7 +123,7 @@ def test_check_tensor_messages(monkeypatch):
         kernels._check_tensor(torch.zeros(2, dtype=torch.float64), "q", dtypes)
     t = torch.zeros(2, device=DEV)
     assert kernels._check_tensor(t, "q", dtypes) is t
-    monkeypatch.setattr(kernels, "INTERPRETED", True)
+    set_kernels_interpreted(monkeypatch, True)
     with pytest.raises(
         ValueError,
         match=exact(
@@ -132,8 +133,8 @@ def test_check_tensor_messages(monkeypatch):
     ):
         kernels._check_tensor(torch.zeros(2, device="meta"), "q", dtypes)
     # compiled mode on a GPU: a CPU tensor is refused with the other fix
-    monkeypatch.setattr(kernels, "INTERPRETED", False)
-    monkeypatch.setattr(kernels, "kernel_device", lambda: torch.device("cuda", 0))
+    set_kernels_interpreted(monkeypatch, False)
+    monkeypatch.setattr(kernels.guards, "kernel_device", lambda: torch.device("cuda", 0))
     with pytest.raises(
         ValueError, match=exact("q is on cpu: the kernels are compiled for CUDA, so move it with .cuda()")
     ):
@@ -142,7 +143,7 @@ def test_check_tensor_messages(monkeypatch):
 
 def test_check_tensor_element_limit(monkeypatch):
     # meta tensors stand in for huge ones: the check reads only numel()
-    monkeypatch.setattr(kernels, "kernel_device", lambda: torch.device("meta"))
+    monkeypatch.setattr(kernels.guards, "kernel_device", lambda: torch.device("meta"))
     dtypes = (torch.float16,)
     largest = torch.empty(2**31 - 1, dtype=torch.float16, device="meta")
     assert kernels._check_tensor(largest, "a", dtypes) is largest
@@ -233,8 +234,8 @@ def test_doublify_messages(monkeypatch):
         doublify(torch.zeros(4, 6, device=DEV).t())
     with pytest.raises(ValueError, match=exact("block_size must be a power of two >= 16, got 8")):
         doublify(torch.zeros(4, device=DEV), block_size=8)
-    monkeypatch.setattr(kernels, "INTERPRETED", True)
-    monkeypatch.setattr(kernels, "kernel_device", lambda: torch.device("cpu"))
+    set_kernels_interpreted(monkeypatch, True)
+    monkeypatch.setattr(kernels.guards, "kernel_device", lambda: torch.device("cpu"))
     with pytest.raises(
         TypeError,
         match=exact(
@@ -254,8 +255,8 @@ def test_doublify_messages(monkeypatch):
 
 
 def test_doublify_takes_bfloat16_when_compiled(monkeypatch, fake):
-    monkeypatch.setattr(kernels, "INTERPRETED", False)
-    monkeypatch.setattr(kernels, "kernel_device", lambda: torch.device("cpu"))  # as if the GPU
+    set_kernels_interpreted(monkeypatch, False)
+    monkeypatch.setattr(kernels.guards, "kernel_device", lambda: torch.device("cpu"))  # as if the GPU
     y = doublify(torch.zeros(4, dtype=torch.bfloat16))
     assert y.dtype == torch.bfloat16 and len(fake["_doublify_kernel"].launches) == 1
 
@@ -308,7 +309,7 @@ class OtherDevice(torch.Tensor):
 
 
 def test_check_matmul_devices(monkeypatch):
-    monkeypatch.setattr(kernels, "kernel_device", lambda: torch.device("cpu"))
+    monkeypatch.setattr(kernels.guards, "kernel_device", lambda: torch.device("cpu"))
     a = torch.zeros(4, 5)
     b = torch.zeros(5, 2).as_subclass(OtherDevice)
     with pytest.raises(ValueError, match=exact("a is on cpu and b on cpu:1: put both on one device")):
@@ -360,8 +361,8 @@ def test_matmul_tiled_launch_defaults(fake):
 
 
 def test_matmul_tiled_uses_the_dtype_default_on_a_gpu(monkeypatch, fake):
-    monkeypatch.setattr(kernels, "INTERPRETED", False)
-    monkeypatch.setattr(kernels, "kernel_device", lambda: torch.device("cpu"))  # as if the GPU
+    set_kernels_interpreted(monkeypatch, False)
+    monkeypatch.setattr(kernels.guards, "kernel_device", lambda: torch.device("cpu"))  # as if the GPU
     a, b = torch.zeros(4, 5), torch.zeros(5, 3)
     matmul_tiled(a, b)
     matmul_tiled(a.half(), b.half())

@@ -83,7 +83,7 @@ class FakeCuda:
         monkeypatch.setattr(torch.cuda, "Event", Event)
         monkeypatch.setattr(torch.cuda, "synchronize", self.synchronize)
         monkeypatch.setattr(torch.cuda, "device", DeviceContext)
-        monkeypatch.setattr(timing, "_l2_flush_buffer", l2_flush_buffer)
+        monkeypatch.setattr(timing.timers, "_l2_flush_buffer", l2_flush_buffer)
 
     def synchronize(self, device=None):
         self.log.append("sync")
@@ -226,7 +226,7 @@ def test_l2_flush_buffer_is_twice_l2_at_least_256_mib_and_reused(monkeypatch):
     )
     monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
     monkeypatch.setattr(torch, "empty", empty)
-    monkeypatch.setattr(timing, "_FLUSH_BUFFERS", {})
+    monkeypatch.setattr(timing.timers, "_FLUSH_BUFFERS", {})
     small = timing._l2_flush_buffer(torch.device("cuda", 0), None)  # 2 * 40 MiB < 256 MiB
     assert timing._l2_flush_buffer(torch.device("cuda", 0), None) is small  # kept for reuse
     timing._l2_flush_buffer(torch.device("cuda", 1), None)  # 2 * 200 MiB
@@ -237,7 +237,7 @@ def test_l2_flush_buffer_is_twice_l2_at_least_256_mib_and_reused(monkeypatch):
         (400 * 2**20, torch.uint8, torch.device("cuda", 1)),
         (1000, torch.uint8, torch.device("cuda", 0)),
     ]
-    assert sorted(timing._FLUSH_BUFFERS) == [(0, 1000), (0, 256 * 2**20), (1, 400 * 2**20)]
+    assert sorted(timing.timers._FLUSH_BUFFERS) == [(0, 1000), (0, 256 * 2**20), (1, 400 * 2**20)]
     # a device that reports no L2 size gets the 256 MiB floor
     monkeypatch.setattr(torch.cuda, "get_device_properties", lambda d: types.SimpleNamespace())
     timing._l2_flush_buffer(torch.device("cuda", 2), None)

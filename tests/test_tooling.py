@@ -105,6 +105,31 @@ def test_every_toc_page_exists_and_every_notebook_is_in_the_toc():
     assert notebooks <= set(files), f"notebooks missing from _toc.yml: {notebooks - set(files)}"
 
 
+# GUIDE.md's budgets: a page is about 450 lines of its twin, an hwlib module about 300 lines.
+# The limits leave a little slack over "about", no more.
+PAGE_LINES, MODULE_LINES = 460, 320
+
+
+def test_no_page_is_longer_than_its_budget():
+    long = {
+        str(t.relative_to(ROOT)): n
+        for t in sorted((ROOT / "book").rglob("*.myst.md"))
+        if (n := len(t.read_text().splitlines())) > PAGE_LINES
+    }
+    assert not long, (
+        f"pages over {PAGE_LINES} lines (split them at a question heading, see AUTHORING.md): {long}"
+    )
+
+
+def test_no_hwlib_module_is_longer_than_its_budget():
+    long = {
+        str(m.relative_to(ROOT)): n
+        for m in sorted((ROOT / "src" / "hwlib").rglob("*.py"))
+        if (n := len(m.read_text().splitlines())) > MODULE_LINES
+    }
+    assert not long, f"hwlib modules over {MODULE_LINES} lines (one concern per module): {long}"
+
+
 LOCK = ROOT / "requirements.lock"
 
 

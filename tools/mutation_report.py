@@ -3,6 +3,9 @@
     python tools/mutation_report.py --run [MODULE ...]   # test the mutants that need it, then report
     python tools/mutation_report.py [MODULE ...]         # report from mutmut's cache only
 
+A module is named as in ``MODULES``, relative to hwlib (``checks``, ``data.files``); a package's
+name (``data``) stands for all of its modules.
+
 ``--run`` (what ``make mutation`` does), for each module (default: all of ``MODULES``):
 
 1. (re)generates the module's mutants in ``mutants/`` with mutmut's own generator; mutmut keeps
@@ -29,17 +32,59 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = (
     "checks",
+    "gradients",
     "reporting",
     "runtime",
-    "timing",
+    "timing.timers",
+    "timing.sweeps",
+    "timing.rates",
+    "timing.crosscheck",
     "metrics",
     "train",
-    "data",
-    "models",
-    "plotting",
-    "kernels",
+    "data.files",
+    "data.fashion_mnist",
+    "data.cifar10",
+    "data.records",
+    "data.sources",
+    "data.loader",
+    "data.augment",
+    "models.threshold",
+    "models.coordinate",
+    "models.classifiers",
+    "models.hand_layers",
+    "models.hand_networks",
+    "plotting.plots",
+    "plotting.tables",
+    "plotting.network",
+    "kernels.jit",
+    "kernels.guards",
+    "kernels.wrappers",
+    "kernels.traffic",
+    "loads",
 )
+"""hwlib's modules, relative to the package (a package's __init__ only re-exports: nothing to mutate)."""
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
+
+
+def module_path(module: str) -> Path:
+    """The source file of ``module`` relative to the root: ``data.files`` -> ``src/hwlib/data/files.py``."""
+    return Path("src") / "hwlib" / (module.replace(".", "/") + ".py")
+
+
+def module_of(mutant: str) -> str:
+    """The module of a mutant's name: ``hwlib.data.files.x__md5__mutmut_3`` -> ``data.files``."""
+    return ".".join(mutant.split(".")[1:-1])
+
+
+def expand(names) -> list[str]:
+    """``MODULES`` entries for each name: a module stands for itself, a package for its modules."""
+    modules = []
+    for name in names:
+        found = [m for m in MODULES if m == name or m.startswith(name + ".")]
+        if not found:
+            raise ValueError(name)
+        modules += [m for m in found if m not in modules]
+    return modules
 
 
 def read_equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
@@ -63,7 +108,7 @@ def verdicts(module: str) -> dict[str, str] | None:
     from mutmut.mutation.data import SourceFileMutationData
     from mutmut.stats import status_by_exit_code
 
-    path = Path("src") / "hwlib" / f"{module}.py"
+    path = module_path(module)
     if not (ROOT / "mutants" / f"{path}.meta").exists():
         return None
     data = SourceFileMutationData(path=path)
@@ -76,7 +121,7 @@ def generate(module: str) -> None:
     from mutmut.__main__ import create_file_mutants
 
     (ROOT / "mutants").mkdir(exist_ok=True)
-    result = create_file_mutants(Path("src") / "hwlib" / f"{module}.py")
+    result = create_file_mutants(module_path(module))
     if result.error:
         raise result.error
 
@@ -117,7 +162,8 @@ def run(module: str, equivalents: dict[str, str]) -> float:
 def table(modules, equivalents: dict[str, str], minimum: float) -> bool:
     """Print the per-module table; True when every module reaches ``minimum`` with no unexplained survivor."""
     columns = ("mutants", "killed", "survived", "equivalent", "not run", "score")
-    header = f"{'module':<10} " + " ".join(f"{c:>10}" for c in columns)
+    width = max(len("module"), *(len(m) for m in modules))
+    header = f"{'module':<{width}} " + " ".join(f"{c:>10}" for c in columns)
     print(header)
     print("-" * len(header))
     good = True
@@ -125,7 +171,7 @@ def table(modules, equivalents: dict[str, str], minimum: float) -> bool:
     for module in modules:
         found = verdicts(module)
         if found is None:
-            print(f"{module:<10} {'(not run)':>7}")
+            print(f"{module:<{width}} {'(not run)':>10}")
             good = False
             continue
         stale -= set(found)
@@ -138,27 +184,29 @@ def table(modules, equivalents: dict[str, str], minimum: float) -> bool:
         tested = len(found) - equivalent
         score = 100.0 * killed / tested if tested else 100.0
         counts = " ".join(f"{n:>10}" for n in (len(found), killed, survived, equivalent, not_run))
-        print(f"{module:<10} {counts} {score:>9.1f}%")
+        print(f"{module:<{width}} {counts} {score:>9.1f}%")
         if score < minimum or survived:
             good = False
         for name, status in sorted(found.items()):
             if status not in ("killed", "timeout", "caught by type check") and name not in equivalents:
                 print(f"    {status}: {name}   (mutmut show {name})")
-    for name in sorted(n for n in stale if n.split(".")[1] in modules):
+    for name in sorted(n for n in stale if module_of(n) in modules):
         print(f"    listed as equivalent but no longer a mutant: {name}")
     return good
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("modules", nargs="*", help=f"modules of hwlib (default: {' '.join(MODULES)})")
+    parser.add_argument(
+        "modules", nargs="*", help=f"modules or packages of hwlib (default: {' '.join(MODULES)})"
+    )
     parser.add_argument("--run", action="store_true", help="run mutmut on the mutants that need it first")
     parser.add_argument("--min", type=float, default=90.0, help="lowest acceptable score per module (%%)")
     args = parser.parse_args(argv)
-    modules = args.modules or list(MODULES)
-    unknown = sorted(set(modules) - set(MODULES))
+    unknown = sorted(n for n in args.modules if not any(m == n or m.startswith(n + ".") for m in MODULES))
     if unknown:
-        parser.error(f"unknown modules {unknown}; choose from {', '.join(MODULES)}")
+        parser.error(f"unknown modules {unknown}; choose from {', '.join(MODULES)} (or a package of them)")
+    modules = expand(args.modules) if args.modules else list(MODULES)
     os.chdir(ROOT)  # mutmut reads pyproject.toml and writes mutants/ in the working directory
     # mutmut limits each mutant's CPU time (all threads together): with torch's thread pool
     # spinning, a survivor's tests can exceed it and be miscounted as a timeout (a kill).
