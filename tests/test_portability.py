@@ -95,8 +95,69 @@ def _name_pattern(node: ast.expr) -> str:
     return "[A-Za-z0-9_]*"
 
 
+def _literal_sig(node: ast.expr | None) -> int | None | str:
+    """The int of a ``sig`` expression, None when absent, or an error text when not a literal int."""
+    if node is None or (isinstance(node, ast.Constant) and node.value is None):
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    return f"sig must be a literal int: {ast.unparse(node)[:80]}"
+
+
+def _mapping_pairs(arg: ast.expr) -> list[tuple[ast.expr, ast.expr]] | None:
+    """(key, value) expressions of a dict display (``**`` of such displays included), a dict
+    comprehension or ``dict.fromkeys(names, value)``; None for any other expression."""
+    if isinstance(arg, ast.Dict):
+        pairs = []
+        for key, value in zip(arg.keys, arg.values):
+            inner = [(key, value)] if key is not None else _mapping_pairs(value)
+            if inner is None:
+                return None
+            pairs.extend(inner)
+        return pairs
+    if isinstance(arg, ast.DictComp):
+        return [(arg.key, arg.value)]
+    if (
+        isinstance(arg, ast.Call)
+        and ast.unparse(arg.func) == "dict.fromkeys"
+        and len(arg.args) == 2
+        and isinstance(arg.args[0], (ast.Tuple, ast.List))
+    ):
+        return [(key, arg.args[1]) for key in arg.args[0].elts]
+    return None
+
+
+def _glue_many_entries(node: ast.Call) -> list[tuple[str, int | None]] | str:
+    """``(name regex, sig)`` of each entry of a ``glue_many`` call, or why it cannot be read.
+
+    The mapping must be a dict display, a dict comprehension or ``dict.fromkeys(names, value)``; an
+    entry ``(value, sig[, bound])`` has its own ``sig``, others the call's ``sig=``; ``prefix=``
+    goes before every name.
+    """
+    keywords = {k.arg: k.value for k in node.keywords}
+    default = _literal_sig(keywords.get("sig"))
+    prefix = keywords.get("prefix")
+    head = _name_pattern(prefix) if prefix is not None else ""
+    if isinstance(default, str) or not node.args:
+        return (
+            default if isinstance(default, str) else f"glue_many without a mapping: {ast.unparse(node)[:80]}"
+        )
+    pairs = _mapping_pairs(node.args[0])
+    if pairs is None:
+        return f"glue_many needs a literal mapping to be checked: {ast.unparse(node)[:80]}"
+    entries = []
+    for key, value in pairs:
+        sig = default
+        if isinstance(value, ast.Tuple) and len(value.elts) in (2, 3):
+            sig = _literal_sig(value.elts[1])
+            if isinstance(sig, str):
+                return sig
+        entries.append((head + _name_pattern(key), sig))
+    return entries
+
+
 def glue_calls(nb) -> tuple[list[tuple[str, int | None]], list[str]]:
-    """``(name regex, sig)`` of every ``hwlib.glue`` call, and the calls that bypass it."""
+    """``(name regex, sig)`` of every ``hwlib.glue`` / ``glue_many`` entry, and the calls that bypass it."""
     calls, bypass = [], []
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -108,6 +169,15 @@ def glue_calls(nb) -> tuple[list[tuple[str, int | None]], list[str]]:
             if not isinstance(node, ast.Call):
                 continue
             f = node.func
+            if (isinstance(f, ast.Attribute) and f.attr == "glue_many") or (
+                isinstance(f, ast.Name) and f.id == "glue_many"
+            ):
+                entries = _glue_many_entries(node)
+                if isinstance(entries, str):
+                    bypass.append(entries)
+                else:
+                    calls.extend(entries)
+                continue
             if isinstance(f, ast.Attribute) and f.attr == "glue":
                 if not (isinstance(f.value, ast.Name) and f.value.id == "hwlib"):
                     bypass.append(ast.unparse(node)[:80])
@@ -128,6 +198,35 @@ def glue_sigs(calls: list[tuple[str, int | None]], name: str) -> list[int | None
     """The ``sig`` of the calls that glue ``name``: a call naming it exactly wins over patterns."""
     exact = [sig for pattern, sig in calls if pattern == re.escape(name)]
     return exact or [sig for pattern, sig in calls if re.fullmatch(pattern, name)]
+
+
+def test_glue_many_entries_are_read_with_their_own_digits_and_the_prefix():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            'hwlib.glue_many({"a": x, "b": (y, 2), f"c_{k}": (z, 5, "upper")}, sig=4, prefix="p_")\n'
+            'glue_many({f"d_{k}": v for k in ks}, sig=3)\n'
+            'hwlib.glue_many(dict.fromkeys(("e", "f"), "n/a"))\n'
+            'hwlib.glue_many({**{f"h_{k}": v for k in ks}, "i": (u, 1)}, sig=3)\n'
+            "hwlib.glue_many(values, sig=2)\n"
+            'hwlib.glue_many({"g": w}, sig=n)\n'
+        )
+    ]
+    calls, bypass = glue_calls(nb)
+    assert calls == [
+        ("p_a", 4),
+        ("p_b", 2),
+        ("p_c_[A-Za-z0-9_]+", 5),
+        ("d_[A-Za-z0-9_]+", 3),
+        ("e", None),
+        ("f", None),
+        ("h_[A-Za-z0-9_]+", 3),
+        ("i", 1),
+    ]
+    assert bypass == [
+        "glue_many needs a literal mapping to be checked: hwlib.glue_many(values, sig=2)",
+        "sig must be a literal int: n",
+    ]
 
 
 def test_glue_sigs_prefers_the_exact_name_over_an_f_string_pattern():
