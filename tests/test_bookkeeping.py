@@ -16,23 +16,6 @@ from hwlib.checks import assert_all, assert_true
 from hwlib.reporting import glue_many
 
 
-class _Recorder:
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, name, value, display=True):
-        self.calls.append((name, value, display))
-
-
-@pytest.fixture
-def recorded(monkeypatch):
-    import myst_nb
-
-    rec = _Recorder()
-    monkeypatch.setattr(myst_nb, "glue", rec)
-    return rec
-
-
 def test_glue_many_glues_each_entry_in_order_with_the_prefix(recorded):
     glue_many(
         {

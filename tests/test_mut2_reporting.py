@@ -13,23 +13,6 @@ import torch
 from hwlib.reporting import glue, round_sig
 
 
-class _Recorder:
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, name, value, display=True):
-        self.calls.append((name, value, display))
-
-
-@pytest.fixture
-def recorded(monkeypatch):
-    import myst_nb
-
-    rec = _Recorder()
-    monkeypatch.setattr(myst_nb, "glue", rec)
-    return rec
-
-
 def test_fifteen_significant_digits_are_allowed_sixteen_are_not():
     assert round_sig(0.1 + 0.2, 15) == 0.3  # 0.30000000000000004 at 15 digits
     with pytest.raises(

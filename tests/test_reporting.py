@@ -59,23 +59,6 @@ def test_round_sig_rejects_non_numbers_and_tensors_of_several_values():
         round_sig(torch.ones(2), 3)
 
 
-class _Recorder:
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, name, value, display=True):
-        self.calls.append((name, value, display))
-
-
-@pytest.fixture
-def recorded(monkeypatch):
-    import myst_nb
-
-    rec = _Recorder()
-    monkeypatch.setattr(myst_nb, "glue", rec)
-    return rec
-
-
 def test_glue_rounds_a_float_and_hides_it(recorded):
     assert glue("x", torch.tensor(-2.0000000000000004, dtype=torch.float64), sig=5) is None  # no Out[]
     assert recorded.calls == [("x", -2.0, False)]
